@@ -1,0 +1,1 @@
+"""Chinese working-day calendar (filled in by the calendar package)."""

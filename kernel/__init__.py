@@ -1,0 +1,1 @@
+"""onetrip kernel: models, hook contract, plugin manager, rulebook, decisions."""

@@ -1,0 +1,1 @@
+"""Built-in department plugins; each subpackage is an ordinary pluggy plugin."""

@@ -1,0 +1,1 @@
+"""Replay of historic cases under two policies."""
