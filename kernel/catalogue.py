@@ -1,0 +1,79 @@
+"""The item catalogue (事项目录): items from every plugin, and merged-item resolution."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from kernel.models import Item
+from kernel.yamlsrc import Problem, SourceError, load
+
+
+class CatalogueFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    department: str
+    items: list[Item]
+
+
+class UnknownItem(ValueError):
+    def __init__(self, code: str, index: int):
+        self.field = f"items.{index}"
+        super().__init__(f"unknown item code {code!r}")
+
+
+class ItemRegistry:
+    """Every item by code; an item code belongs to exactly one plugin."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, Item] = {}
+        self.owners: dict[str, str] = {}
+        self.plugin = "kernel"  # set by the manager while a plugin's hook runs
+
+    def add(self, item: Item) -> None:
+        if item.code in self.items:
+            raise ValueError(f"item {item.code} is registered by both {self.owners[item.code]} "
+                             f"and {self.plugin}")
+        self.items[item.code] = item
+        self.owners[item.code] = self.plugin
+
+    def load(self, path: Path | str) -> None:
+        """Add every item of a YAML catalogue file; errors name file:line."""
+        source = load(path)
+        try:
+            spec = CatalogueFile.model_validate(source.data)
+        except ValidationError as exc:
+            raise SourceError(source.problems(exc)) from None
+        for i, item in enumerate(spec.items):
+            try:
+                self.add(item)
+            except ValueError as exc:
+                raise SourceError([Problem(source.path, source.line_of(("items", i)),
+                                           str(exc))]) from None
+
+    def check(self) -> None:
+        """Every merged item names constituents that exist."""
+        for item in self.items.values():
+            for code in item.merges:
+                if code not in self.items:
+                    raise ValueError(f"item {item.code} merges unknown item {code}")
+
+    def resolve(self, codes: tuple[str, ...]) -> tuple[tuple[Item, ...], list[str]]:
+        """The items of an application: constituents of a merged item become that item.
+
+        Returns the items and a note per merge made (一张申请表单: several constituent
+        items applied for together are handled as their merged item).
+        """
+        for i, code in enumerate(codes):
+            if code not in self.items:
+                raise UnknownItem(code, i)
+        chosen = list(dict.fromkeys(codes))
+        notes = []
+        for item in self.items.values():
+            parts = [c for c in item.merges if c in chosen]
+            if len(parts) >= 2:
+                first = chosen.index(parts[0])
+                chosen = [c for c in chosen if c not in parts]
+                chosen.insert(min(first, len(chosen)), item.code)
+                notes.append(f"{' + '.join(parts)} handled as {item.code} ({item.name})")
+        return tuple(self.items[c] for c in dict.fromkeys(chosen)), notes

@@ -1,0 +1,114 @@
+"""The ``onetrip`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from kernel.catalogue import UnknownItem
+from kernel.manager import PluginError, build_manager, call_each
+from kernel.yamlsrc import SourceError
+
+
+def _kernel(args: argparse.Namespace):
+    from kernel.core import Kernel
+
+    return Kernel.start(**({"db_url": args.db} if getattr(args, "db", None) else {}))
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from kernel.core import InputError
+
+    try:
+        data = json.loads(Path(args.case).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        return _fail(f"{args.case}: {exc}")
+    kernel = _kernel(args)
+    try:
+        decision, _ = kernel.evaluate(data.get("application", data))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        return _fail(f"{args.case}: {'.'.join(map(str, err['loc']))}: {err['msg']}")
+    except (InputError, UnknownItem) as exc:
+        return _fail(f"{args.case}: {exc.field}: {exc}")
+    finally:
+        kernel.close()
+    print(decision.model_dump_json(indent=2))
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from kernel.core import Kernel
+
+    kernel = Kernel.start()
+    try:
+        dirs = [Path(p) for p in args.paths] or kernel.rule_dirs
+        book = kernel.load_rules(dirs)
+    except SourceError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    finally:
+        kernel.close()
+    print(f"{len(book.files)} rulesets, {len(book.rules)} rules: ok")
+    book.close()
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    from kernel.manager import describe
+
+    for row in describe(build_manager()):
+        print(f"{row['name']:<20} {row['version'] or '-':<8} {', '.join(row['hooks'])}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from kernel.schema import rules_schema
+
+    print(json.dumps(rules_schema(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"onetrip: {message}", file=sys.stderr)
+    return 2
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="onetrip", description=__doc__)
+    sub = root.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("evaluate", help="print the decision for one application (dry run)")
+    p.add_argument("case", help="application JSON file")
+    p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("lint", help="check rule files; prints file:line: message")
+    p.add_argument("paths", nargs="*", help="rule folders (default: those of the plugins)")
+    p.set_defaults(func=cmd_lint)
+    sub.add_parser("plugins", help="list plugins, versions and hooks").set_defaults(
+        func=cmd_plugins)
+    p = sub.add_parser("schema", help="print a JSON Schema")
+    p.add_argument("what", choices=["rules"])
+    p.set_defaults(func=cmd_schema)
+    try:
+        from calendars import cli as calendar_cli
+    except ImportError:  # pragma: no cover - the calendar ships with the kernel
+        calendar_cli = None
+    if calendar_cli is not None:
+        calendar_cli.register(sub)
+    call_each(build_manager(), "onetrip_cli", subparsers=sub)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parser().parse_args(argv)
+        return args.func(args)
+    except (PluginError, SourceError) as exc:
+        return _fail(str(exc))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Rule conditions: the YAML grammar, its compilation to durable_rules, and a reference.
+
+Grammar (one of):
+
+- ``{all: [cond, ...]}``, ``{any: [cond, ...]}``, ``{not: cond}``
+- ``{fact: NAME, OP: VALUE}`` with OP one of eq, ne, lt, le, gt, ge, in, not_in, exists.
+
+An absent fact (a plugin did not know it, or is switched off) makes every comparison on
+it false, ``ne`` and ``not_in`` included; ``exists: false`` is true. ``not`` is classical
+negation of the whole condition, so ``not: {fact: f, eq: 1}`` is true when ``f`` is
+absent. The compiler type-checks every value against the fact's declared type, because
+durable_rules itself compares loosely ("100" == 100).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+from kernel.facts import FactRegistry
+
+Scalar = bool | int | float | str
+OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "exists")
+_DURABLE = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
+_NEGATE = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "gt": "le", "le": "gt",
+           "in": "not_in", "not_in": "in"}
+
+
+class _Cond(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Leaf(_Cond):
+    fact: str
+    eq: Scalar | None = None
+    ne: Scalar | None = None
+    lt: Scalar | None = None
+    le: Scalar | None = None
+    gt: Scalar | None = None
+    ge: Scalar | None = None
+    in_: Annotated[tuple[Scalar, ...], Field(min_length=1, max_length=200)] | None = Field(
+        None, alias="in")
+    not_in: Annotated[tuple[Scalar, ...], Field(min_length=1, max_length=200)] | None = None
+    exists: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> Leaf:
+        given = [op for op in OPS if getattr(self, _attr(op)) is not None]
+        if len(given) != 1:
+            raise ValueError(f"a condition on {self.fact} needs exactly one of {', '.join(OPS)}"
+                             f" (got {', '.join(given) or 'none'})")
+        return self
+
+    @property
+    def op(self) -> str:
+        return next(op for op in OPS if getattr(self, _attr(op)) is not None)
+
+    @property
+    def value(self) -> Any:
+        return getattr(self, _attr(self.op))
+
+
+class All(_Cond):
+    all: Annotated[tuple[Condition, ...], Field(min_length=1)]
+
+
+class AnyOf(_Cond):
+    any: Annotated[tuple[Condition, ...], Field(min_length=1)]
+
+
+class Not(_Cond):
+    not_: Condition = Field(alias="not")
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, dict):
+        for key in ("all", "any", "not"):
+            if key in v:
+                return key
+        return "leaf"
+    return type(v).__name__
+
+
+Condition = Annotated[
+    Annotated[All, Tag("all")] | Annotated[AnyOf, Tag("any")] | Annotated[Not, Tag("not")]
+    | Annotated[Leaf, Tag("leaf")],
+    Discriminator(_kind),
+]
+for _m in (All, AnyOf, Not):
+    _m.model_rebuild()
+
+
+def _attr(op: str) -> str:
+    return "in_" if op == "in" else op
+
+
+def attr(fact: str) -> str:
+    """The engine's attribute name for a fact (dots are not attribute separators there)."""
+    return fact.replace(".", "__")
+
+
+def facts_of(cond: Any) -> set[str]:
+    """Every fact name a condition mentions."""
+    if isinstance(cond, Leaf):
+        return {cond.fact}
+    return set().union(*(facts_of(c) for c in _children(cond)))
+
+
+def _children(cond: All | AnyOf | Not) -> tuple:
+    return cond.all if isinstance(cond, All) else cond.any if isinstance(cond, AnyOf) else (
+        cond.not_,)
+
+
+def check(cond: Any, facts: FactRegistry) -> list[str]:
+    """Problems with a condition's facts and values against the declared facts."""
+    if not isinstance(cond, Leaf):
+        return [p for c in _children(cond) for p in check(c, facts)]
+    if cond.fact not in facts.specs:
+        return [f"unknown fact {cond.fact!r}"]
+    if cond.op == "exists":
+        return []
+    values = cond.value if cond.op in ("in", "not_in") else (cond.value,)
+    problems = []
+    for v in values:
+        try:
+            facts.check_value(cond.fact, v)
+        except ValueError as exc:
+            problems.append(f"{cond.op}: {exc}")
+    if cond.op in ("lt", "le", "gt", "ge") and facts.specs[cond.fact].type == "boolean":
+        problems.append(f"{cond.op}: a boolean fact can only be compared with eq/ne/in")
+    return problems
+
+
+def compile_condition(cond: Any, negate: bool = False) -> dict:
+    """Compile to a durable_rules expression; ``negate`` pushes a ``not`` down (De Morgan)."""
+    if isinstance(cond, Not):
+        return compile_condition(cond.not_, not negate)
+    if isinstance(cond, (All, AnyOf)):
+        kids = [compile_condition(c, negate) for c in _children(cond)]
+        conj = isinstance(cond, All) != negate
+        return kids[0] if len(kids) == 1 else {"$and" if conj else "$or": kids}
+    return _leaf(cond, negate)
+
+
+def _leaf(cond: Leaf, negate: bool) -> dict:
+    a, op, v = attr(cond.fact), cond.op, cond.value
+    if op == "exists":
+        return {"$ex" if v != negate else "$nex": {a: 1}}
+    if negate:  # absent makes the comparison false, so its negation is true
+        return {"$or": [{"$nex": {a: 1}}, _positive(a, _NEGATE[op], v)]}
+    return _positive(a, op, v)
+
+
+def _positive(a: str, op: str, v: Any) -> dict:
+    if op == "eq":
+        return {a: v}
+    if op == "in":  # the engine has no $in (error 202): alternatives of equalities
+        return v and ({a: v[0]} if len(v) == 1 else {"$or": [{a: x} for x in v]})
+    if op == "not_in":
+        return {"$neq": {a: v[0]}} if len(v) == 1 else {"$and": [{"$neq": {a: x}} for x in v]}
+    return {_DURABLE[op]: {a: v}}
+
+
+_PYOPS = {
+    "$neq": lambda x, y: x != y, "$lt": lambda x, y: x < y, "$lte": lambda x, y: x <= y,
+    "$gt": lambda x, y: x > y, "$gte": lambda x, y: x >= y,
+}
+
+
+def reference_match(expr: dict, doc: dict) -> bool:
+    """Evaluate a compiled expression in plain Python: the reference the engine is tested by."""
+    ((key, body),) = expr.items()
+    if key == "$and":
+        return all(reference_match(e, doc) for e in body)
+    if key == "$or":
+        return any(reference_match(e, doc) for e in body)
+    if key in ("$ex", "$nex"):
+        ((a, _),) = body.items()
+        return (a in doc) == (key == "$ex")
+    if key in _PYOPS:
+        ((a, v),) = body.items()
+        return a in doc and _same_kind(doc[a], v) and _PYOPS[key](doc[a], v)
+    return key in doc and _same_kind(doc[key], body) and doc[key] == body
+
+
+def _same_kind(x: Any, y: Any) -> bool:
+    if isinstance(x, bool) or isinstance(y, bool):
+        return isinstance(x, bool) and isinstance(y, bool)
+    return isinstance(x, str) == isinstance(y, str)

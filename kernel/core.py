@@ -1,0 +1,227 @@
+"""The kernel: plugins, catalogue, facts, actions and rulebook, and one case's evaluation."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pluggy
+from sqlalchemy.engine import Engine
+
+import calendars
+from kernel.actions import ActionRegistry, FoldState
+from kernel.catalogue import ItemRegistry
+from kernel.db import create_tables, make_engine
+from kernel.decide import HALL_TZ, fold
+from kernel.facts import CaseContext, FactRegistry
+from kernel.manager import PluginError, build_manager, call_each
+from kernel.models import Application, Decision, Item, TraceEntry
+from kernel.rulebook import Rulebook
+from rules import RULES_DIR
+
+log = logging.getLogger("onetrip.kernel")
+
+
+class InputError(ValueError):
+    """Bad input from a caller; ``field`` names where."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+KERNEL_FACTS = (
+    ("application.channel", "string", "window, online or bank"),
+    ("application.submitted_on", "integer", "submission date as yyyymmdd"),
+    ("application.item_count", "integer", "items in the application after merging"),
+    ("applicant.kind", "string", "person or organisation"),
+    ("applicant.area", "string", "6-digit area code from the ID number or credit code"),
+    ("item.code", "string", "the item under evaluation"),
+    ("item.department", "string", "department owning the item"),
+    ("item.kind", "string", "licence, confirmation, registration, public_service, other"),
+    ("item.merged", "boolean", "the item merges several constituent items (多审合一)"),
+    ("materials.missing", "integer", "this item's materials not handed in, before waivers"),
+    ("materials.missing_main", "integer", "missing main materials (主件)"),
+    ("materials.missing_secondary", "integer", "missing secondary materials (辅件)"),
+    ("materials.missing_untolerable", "integer", "missing materials that may not follow later"),
+)
+
+
+class Kernel:
+    """One started kernel. Build it with :meth:`start`; evaluation is synchronous."""
+
+    def __init__(self, pm: pluggy.PluginManager, items: ItemRegistry, facts: FactRegistry,
+                 actions: ActionRegistry, rule_dirs: list[Path], calendar: Any,
+                 settings: dict[str, Any]):
+        self.pm, self.items, self.facts, self.actions = pm, items, facts, actions
+        self.rule_dirs, self.calendar, self.settings = rule_dirs, calendar, settings
+        self.plugins = {name for name, _ in pm.list_name_plugin()}
+        self._lock = threading.Lock()
+        self._db: Engine | None = None
+        self.rulebook = self.load_rules()
+
+    @classmethod
+    def start(cls, *, extra_plugins=(), disabled: set[str] | None = None,
+              builtins: tuple[str, ...] | None = None, rule_dirs: list[Path] | None = None,
+              **settings: Any) -> Kernel:
+        """Register plugins and fill every registry; raises PluginError naming a bad plugin.
+
+        ``rule_dirs`` replaces the plugins' rule folders (the sandbox's candidate policy).
+        """
+        kw = {} if builtins is None else {"builtins": builtins}
+        pm = build_manager(extra=extra_plugins, disabled=disabled, **kw)
+        items, facts, actions = ItemRegistry(), FactRegistry(), ActionRegistry()
+        call_each(pm, "onetrip_register_items", items, items=items)
+        items.check()
+        for name, type_, text in KERNEL_FACTS:
+            facts.declare(name, type_, text)
+        call_each(pm, "onetrip_register_facts", facts, facts=facts)
+        call_each(pm, "onetrip_register_actions", actions, actions=actions)
+        overrides = [p for _, paths in call_each(pm, "onetrip_calendar_overrides")
+                     for p in paths or ()]
+        if rule_dirs is None:
+            rule_dirs = [RULES_DIR / "common"] + [
+                Path(p) for _, dirs in call_each(pm, "onetrip_rule_dirs") for p in dirs or ()]
+        calendar = calendars.china(overrides=tuple(overrides))
+        kernel = cls(pm, items, facts, actions, rule_dirs, calendar, settings)
+        call_each(pm, "onetrip_startup", kernel=kernel)
+        return kernel
+
+    def load_rules(self, dirs: list[Path] | None = None) -> Rulebook:
+        """Build a rulebook from ``dirs`` (default: the kernel's); raises SourceError."""
+        return Rulebook.load(dirs or self.rule_dirs, self.facts, self.actions, self.plugins)
+
+    def reload_rules(self) -> Rulebook:
+        """Swap in freshly loaded rules; on any error the rules in force stay as they were."""
+        new = self.load_rules()
+        with self._lock:
+            old, self.rulebook = self.rulebook, new
+        old.close()
+        return new
+
+    @property
+    def db(self) -> Engine:
+        """The database engine (``settings["db_url"]``, else ONETRIP_DATABASE_URL, else SQLite)."""
+        if self._db is None:
+            self._db = make_engine(self.settings.get("db_url"))
+            create_tables(self._db)
+        return self._db
+
+    def close(self) -> None:
+        self.rulebook.close()
+        if self._db is not None:
+            self._db.dispose()
+
+    # -- evaluation ---------------------------------------------------------------------
+
+    def application(self, data: Any) -> Application:
+        return data if isinstance(data, Application) else Application.model_validate(data)
+
+    def evaluate(self, data: Any, *, case_id: str | None = None, at: datetime | None = None,
+                 rulebook: Rulebook | None = None) -> tuple[Decision, CaseContext]:
+        """Decide one application; never calls side-effect hooks (see :meth:`decided`)."""
+        app = self.application(data)
+        items, merge_notes = self.items.resolve(app.items)
+        for name, value in app.facts.items():
+            spec = self.facts.specs.get(name)
+            if spec is None or not spec.applicant:
+                raise InputError(f"facts.{name}", f"{name!r} is not a fact applicants supply")
+            try:
+                self.facts.check_value(name, value)
+            except ValueError as exc:
+                raise InputError(f"facts.{name}", str(exc)) from None
+        ctx = CaseContext(app, items, at or app.submitted_at, case_id)
+        facts, flags, down = self._case_facts(ctx)
+        state = FoldState(items={i.code: i for i in items}, submitted=frozenset(app.materials))
+        book = rulebook or self.rulebook
+        trace = []
+        for item in items:
+            doc = {k.replace(".", "__"): v for k, v in {**facts, **_item_facts(item, app)}.items()}
+            for rule in book.match(doc):
+                for name, params in rule.actions:
+                    self.actions.apply(state, name, params, item)
+                trace.append(_entry(rule, item.code))
+        trace += self._skipped(book, app, down)
+        state.flags = flags + [{"code": "merged", "message": n} for n in merge_notes] + state.flags
+        decision = fold(state, self.calendar, app.submitted_at)
+        decision.trace = trace
+        return decision, ctx
+
+    def decided(self, ctx: CaseContext, decision: Decision) -> None:
+        """Tell plugins of a stored decision; a failing plugin becomes a flag, not an error."""
+        for impl in self.pm.hook.onetrip_decision_made.get_hookimpls():
+            try:
+                impl.function(*({"case": ctx, "decision": decision}[a] for a in impl.argnames))
+            except Exception as exc:
+                err = PluginError(impl.plugin_name, "onetrip_decision_made", exc)
+                log.exception("%s", err)
+                decision.flags.append({"code": "plugin_error", "message": str(err)})
+
+    def _case_facts(self, ctx: CaseContext) -> tuple[dict, list, dict[str, str]]:
+        app = ctx.application
+        local = app.submitted_at.astimezone(HALL_TZ).date()
+        facts: dict[str, Any] = {
+            "application.channel": app.channel,
+            "application.submitted_on": local.year * 10000 + local.month * 100 + local.day,
+            "application.item_count": len(ctx.items),
+            "applicant.kind": app.applicant.kind,
+            "applicant.area": app.applicant.identifier[:6] if app.applicant.kind == "person"
+            else app.applicant.identifier[2:8],
+            **app.facts,
+        }
+        flags, down = [], {}
+        for impl in self.pm.hook.onetrip_enrich_facts.get_hookimpls():
+            mine: dict[str, Any] = {}
+            try:
+                impl.function(*({"case": ctx, "facts": mine}[a] for a in impl.argnames))
+                for name, value in mine.items():
+                    if self.facts.specs.get(name) is None or self.facts.specs[name].owner != (
+                            impl.plugin_name):
+                        raise ValueError(f"wrote fact {name!r} it did not declare")
+                    mine[name] = self.facts.check_value(name, value)
+            except Exception as exc:
+                err = PluginError(impl.plugin_name, "onetrip_enrich_facts", exc)
+                log.error("%s", err)
+                flags.append({"code": "plugin_error", "message": str(err)})
+                down[impl.plugin_name] = str(err)
+                continue
+            facts.update(mine)
+        return facts, flags, down
+
+    def _skipped(self, book: Rulebook, app: Application, down: dict[str, str]) -> list:
+        """Trace entries for rules in force that could not be evaluated, and why."""
+        day = app.submitted_at.astimezone(HALL_TZ).date()
+        out = []
+        for rule in book.skipped:
+            if rule.in_force(day):
+                gone = sorted(rule.requires - self.plugins)
+                out.append(_entry(rule, None, f"plugin {', '.join(gone)} is not loaded"))
+        for rule in book.rules:
+            owners = {self.facts.specs[f].owner for f in rule.facts}
+            failed = sorted(owners & down.keys())
+            if failed and rule.in_force(day):
+                out.append(_entry(rule, None, down[failed[0]]))
+        return out
+
+
+def _item_facts(item: Item, app: Application) -> dict[str, Any]:
+    missing = [m for m in item.materials if m.code not in app.materials]
+    return {
+        "item.code": item.code,
+        "item.department": item.department,
+        "item.kind": item.kind,
+        "item.merged": bool(item.merges),
+        "materials.missing": len(missing),
+        "materials.missing_main": sum(m.role == "main" for m in missing),
+        "materials.missing_secondary": sum(m.role == "secondary" for m in missing),
+        "materials.missing_untolerable": sum(not m.tolerable for m in missing),
+    }
+
+
+def _entry(rule: Any, item: str | None, why: str | None = None) -> TraceEntry:
+    return TraceEntry(ruleset=rule.ruleset, version=rule.version, hash=rule.hash, rule=rule.id,
+                      title=rule.title, reference=rule.reference, item=item,
+                      status="skipped" if why else "fired", why=why)

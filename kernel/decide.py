@@ -1,0 +1,122 @@
+"""Folding a case's fired actions into one Decision, with due dates and notices."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kernel.actions import FoldState
+from kernel.models import Decision, Due, ItemDecision, Limits, Missing, TimeLimit
+
+HALL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def due(calendar: Any, start: datetime, limit: TimeLimit) -> date | datetime:
+    """When a limit counted from ``start`` (the day of acceptance, itself not counted) ends."""
+    local = start.astimezone(HALL_TZ)
+    if limit.unit == "working_days":
+        return calendar.add_working_days(local.date(), limit.amount)
+    if limit.unit == "calendar_days":
+        return calendar.add_calendar_days(local.date(), limit.amount)
+    if limit.unit == "office_hours":
+        return calendar.add_office_hours(local, limit.amount)
+    return local.date()
+
+
+def compression(legal: TimeLimit, committed: TimeLimit) -> float | None:
+    if legal.unit != committed.unit or not legal.amount:
+        return None
+    return round(1 - committed.amount / legal.amount, 3)
+
+
+def _missing(state: FoldState) -> list[Missing]:
+    out, seen = [], set()
+    for item in state.items.values():
+        for m in item.materials:
+            if m.code in seen or m.code in state.submitted or m.code in state.waived:
+                continue
+            seen.add(m.code)
+            out.append(Missing(material=m.code, name=m.name, item=item.code))
+    return out
+
+
+def outcome(state: FoldState) -> tuple[str, list[Missing], list[Missing]]:
+    """Outcome, tolerated and still-required materials, by the module's precedence."""
+    missing = _missing(state)
+    if state.rejections:
+        return "rejected", [], missing
+    tolerated = [m for m in missing if m.material in state.tolerable]
+    if state.corrections or len(tolerated) < len(missing):
+        return "correction_required", [], missing
+    return ("accepted_with_tolerance" if tolerated else "accepted"), tolerated, []
+
+
+def fold(state: FoldState, calendar: Any, start: datetime) -> Decision:
+    kind, tolerated, required = outcome(state)
+    clock = kind in ("accepted", "accepted_with_tolerance")
+    per_item = []
+    for item in state.items.values():
+        slot = state.limits.get(item.code, {})
+        legal = slot.get("legal", item.legal_limit)
+        committed = slot.get("committed", item.committed_limit)
+        dues = Due(legal=due(calendar, start, legal), committed=due(calendar, start, committed)
+                   ) if clock else Due()
+        per_item.append(ItemDecision(item=item.code, due=dues, time_limits=Limits(
+            legal=legal, committed=committed, compression_rate=compression(legal, committed))))
+    main = max(per_item, key=_latest)
+    decision = Decision(
+        outcome=kind, items=per_item, time_limits=main.time_limits, due=main.due,
+        waived=list(state.waived.values()), tolerated=tolerated, required=required,
+        reasons=state.rejections + [c for c in state.corrections if c not in state.items],
+        pauses=state.pauses, routes=list(dict.fromkeys(state.routes)), flags=state.flags,
+    )
+    if tolerated:
+        within = state.supplement_within or main.time_limits.committed
+        by = due(calendar, start, within)
+        by = by.date() if isinstance(by, datetime) else by
+        committed_due = main.due.committed
+        if isinstance(committed_due, datetime):
+            committed_due = committed_due.date()
+        decision.supplement_by = min(by, committed_due) if committed_due else by
+    decision.notices = notices(decision, state)
+    return decision
+
+
+def _latest(d: ItemDecision) -> tuple:
+    when = d.due.committed
+    stamp = when.date() if isinstance(when, datetime) else when
+    return (stamp or date.min, d.time_limits.legal.unit == "working_days",
+            d.time_limits.legal.amount)
+
+
+_UNIT = {"working_days": "个工作日", "calendar_days": "日", "office_hours": "个工作小时",
+         "on_the_spot": "即办"}
+
+
+def _limit_text(limit: TimeLimit) -> str:
+    return "即办" if limit.unit == "on_the_spot" else f"{limit.amount}{_UNIT[limit.unit]}"
+
+
+def _list(missing: list[Missing]) -> str:
+    return "；".join(f"{i}. {m.name}（{m.material}）" for i, m in enumerate(missing, 1))
+
+
+def notices(d: Decision, state: FoldState) -> list[str]:
+    """The one-time notice(s) to print for the applicant, in Chinese."""
+    names = "、".join(f"{i.name}（{i.code}）" for i in state.items.values())
+    committed, legal = d.time_limits.committed, d.time_limits.legal
+    limits = f"承诺时限{_limit_text(committed)}（法定{_limit_text(legal)}）"
+    if d.outcome == "rejected":
+        return [f"不予受理通知书：您申请的{names}不予受理。理由：{'；'.join(d.reasons)}。"]
+    if d.outcome == "correction_required":
+        return [f"补正材料通知书（一次性告知）：您申请的{names}申请材料不齐全或不符合法定形式，"
+                f"请一次性补正以下全部材料：{_list(d.required)}。"]
+    text = f"受理通知书：您申请的{names}已受理，{limits}"
+    text += f"，承诺于{d.due.committed}前办结。" if d.due.committed else "。"
+    out = [text]
+    if d.outcome == "accepted_with_tolerance":
+        out.append(f"容缺受理通知书：您已签署容缺受理承诺书，请于{d.supplement_by}前补齐以下材料："
+                   f"{_list(d.tolerated)}。逾期未补齐的将再次通知；再次通知后仍未在规定期限内补齐的，"
+                   "终止办理并退回申请材料，失信情况记入信用档案。")
+    return out

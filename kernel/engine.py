@@ -1,0 +1,77 @@
+"""durable_rules used as a pure matcher, within the C core's known limits.
+
+The engine only answers "which rules match this fact"; kernel code applies the actions.
+One fixed session id per thread, its state deleted after every fact (the core holds at
+most 1,024 live sessions and finds them by a 32-bit hash), a guard so the session's own
+state document never matches, a warm-up that fires once on each new ruleset before real
+use, and ``delete_ruleset`` when a rulebook is replaced.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+
+import durable_rules_engine as dre
+
+GUARD = {"$ex": {"_case": 1}}
+_WARMUP = "__warmup__"
+_names = itertools.count()
+
+
+class MatchError(RuntimeError):
+    """The engine refused a fact or a ruleset; the message says which."""
+
+
+class Matcher:
+    """A compiled ruleset: rule names to durable expressions, matched one fact at a time."""
+
+    def __init__(self, rules: dict[str, tuple[dict, int]]):
+        definition = {
+            name: {"all": [{"m": {"$and": [GUARD, expr]}}], "pri": pri}
+            for name, (expr, pri) in rules.items()
+        }
+        definition[_WARMUP] = {"all": [{"m": {_WARMUP: 1}}]}
+        self.name = f"onetrip_{next(_names)}_{threading.get_ident()}"
+        try:
+            self.handle = dre.create_ruleset(self.name, json.dumps(definition, ensure_ascii=False))
+        except Exception as exc:  # the C core raises bare Exception with an error number
+            raise MatchError(f"durable_rules refused the ruleset: {exc}") from exc
+        self._local = threading.local()
+
+    def _sid(self) -> str:
+        sid = getattr(self._local, "sid", None)
+        if sid is None:
+            sid = self._local.sid = f"w{threading.get_ident()}"
+            if self._run({"sid": sid, _WARMUP: 1}) != [_WARMUP]:
+                raise MatchError("durable_rules warm-up did not fire")
+        return sid
+
+    def _run(self, fact: dict) -> list[str]:
+        hits = []
+        try:
+            try:
+                code, state = dre.assert_fact(self.handle, json.dumps(fact, ensure_ascii=False))
+            except Exception as exc:
+                raise MatchError(f"durable_rules refused the fact: {exc}") from exc
+            if code == 2:
+                raise MatchError("durable_rules session was not clean")
+            if code == 0:
+                result = dre.start_action_for_state(self.handle, state)
+                message = result[1] if result else None
+                while message:  # '{"<rule name>":{"m":{...}}}'
+                    hits.append(message[2:message.index('"', 2)])
+                    message = dre.complete_and_start_action(self.handle, state)
+        finally:
+            dre.delete_state(self.handle, fact["sid"])
+        return hits
+
+    def match(self, doc: dict) -> list[str]:
+        """Names of the rules whose condition holds for ``doc``, in the engine's order."""
+        return self._run({**doc, "sid": self._sid(), "_case": 1})
+
+    def close(self) -> None:
+        if self.handle is not None:
+            dre.delete_ruleset(self.handle)
+            self.handle = None

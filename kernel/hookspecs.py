@@ -1,0 +1,169 @@
+"""The plugin contract: every hook a department plugin may implement.
+
+Hooks are synchronous and called by the kernel; implement them with ``@kernel.hookimpl``.
+A plugin is any object (usually a class instance) with such methods. Hooks receive
+registry objects to add to, rather than returning lists, so a plugin's additions are
+checked (and attributed to it) as they are made. Implementations may take any subset of
+a hook's parameters (pluggy's opt-in arguments): new parameters are only ever added.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from aiohttp import web
+
+    from kernel.actions import ActionRegistry
+    from kernel.catalogue import ItemRegistry
+    from kernel.facts import CaseContext, FactRegistry
+    from kernel.models import Decision
+
+PROJECT = "onetrip"
+hookspec = pluggy.HookspecMarker(PROJECT)
+
+
+@hookspec
+def onetrip_register_items(items: ItemRegistry) -> None:
+    """Add the plugin's service items (事项) to the catalogue.
+
+    Called once at kernel start-up, before rules are loaded.
+
+    :param items: call ``items.add(item)`` for each :class:`kernel.models.Item`, or
+        ``items.load(path)`` for a YAML catalogue file. Two plugins adding the same item
+        code is a start-up error naming both.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def onetrip_register_facts(facts: FactRegistry) -> None:
+    """Declare the case facts this plugin supplies or lets applicants supply.
+
+    Called once at start-up. Rules may only name declared facts; the rule compiler checks
+    every rule's values against the declared type.
+
+    :param facts: call ``facts.declare(name, type, description, applicant=False)``; a
+        name is ``namespace.field`` and the namespace belongs to the first plugin that
+        declares it.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def onetrip_rule_dirs() -> list[Path]:
+    """Return the folders of YAML rulesets this plugin ships.
+
+    Called at start-up and at every rule reload; results of all plugins are joined.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def onetrip_register_actions(actions: ActionRegistry) -> None:
+    """Add custom rule actions beyond the kernel's vocabulary.
+
+    Called once at start-up. ``actions.add(name, params_model, apply)`` where
+    ``params_model`` is a pydantic model validating the action's YAML parameters and
+    ``apply(state, params, item)`` changes the per-case fold state
+    (:class:`kernel.actions.FoldState`).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def onetrip_enrich_facts(case: CaseContext, facts: dict[str, Any]) -> None:
+    """Fill in facts about one case before its rules are matched.
+
+    Called for every evaluation, in the API, the CLI and the sandbox, so it must be fast
+    and must not change anything outside ``facts``. Write only facts your plugin
+    declared; values are type-checked afterwards. Leave a fact out when it is unknown:
+    conditions on an absent fact are false (see ``kernel.conditions``).
+
+    :param case: the validated application, its items and the evaluation time.
+    :param facts: flat mapping ``"namespace.field" -> value`` to add to.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def onetrip_decision_made(case: CaseContext, decision: Decision) -> None:
+    """See a decision that the kernel is about to hand out for a stored case.
+
+    Called after the decision is assembled and stored, never for dry runs
+    (``/v1/evaluate``, ``onetrip evaluate``) nor in the sandbox: this is the place for
+    side effects such as recording a commitment or opening an outgoing document.
+    An exception here is logged and turned into a flag on the decision; it never undoes
+    the decision.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def onetrip_case_event(case_id: str, event: str, payload: dict[str, Any]) -> None:
+    """See a lifecycle event appended to a case's log.
+
+    :param case_id: the stored case's id.
+    :param event: one of ``submitted, decided, notified, supplemented, re_notified,
+        resumed, paused, clock_resumed, completed, terminated``.
+    :param payload: the event's JSON payload as stored.
+
+    Called after the event is committed; never in the sandbox. Exceptions are logged.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def onetrip_web_routes(app: web.Application) -> None:
+    """Add HTTP routes (and ``cleanup_ctx`` resources) to the API application.
+
+    Called once while the aiohttp application is built. Prefix routes with
+    ``/v1/<plugin name>/``; the kernel is at ``app[kernel.api.KERNEL]``.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def onetrip_calendar_overrides() -> list[Path]:
+    """Return calendar override files (YAML) this plugin supplies.
+
+    Called at start-up; see ``calendars/README.md`` for the format (a department's own
+    closures, a regional day). The calendar refuses to count through a year nobody
+    covers.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def onetrip_cli(subparsers: Any) -> None:
+    """Add subcommands to the ``onetrip`` command line.
+
+    :param subparsers: the argparse sub-parsers object; set ``func=callable(args) -> int``
+        on each parser added.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def onetrip_startup(kernel: Any) -> None:
+    """Receive the started kernel (its database engine, calendar, catalogue).
+
+    Called once after every registry is filled and the store's tables exist. A plugin
+    that keeps state keeps it on its own instance, so two kernels never share it.
+
+    .. versionadded:: 0.1
+    """

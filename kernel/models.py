@@ -1,0 +1,184 @@
+"""Pydantic models of the kernel: items, applicants, applications and decisions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from kernel.ids import validate_credit_code, validate_id_number
+
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Unit = Literal["working_days", "calendar_days", "office_hours", "on_the_spot"]
+FactValue = bool | int | float | str
+
+
+class Strict(BaseModel):
+    """Base of every input model: unknown fields are errors, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TimeLimit(Strict):
+    """A time limit with its unit; `on_the_spot` (即办) has amount 0."""
+
+    unit: Unit
+    amount: Annotated[int, Field(ge=0, le=3650)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, data: Any) -> Any:
+        """Accept ``{working_days: 27}`` as rule and catalogue authors write it."""
+        if isinstance(data, dict) and len(data) == 1:
+            ((unit, amount),) = data.items()
+            if unit in Unit.__args__:
+                return {"unit": unit, "amount": 0 if amount is True else amount}
+        return data
+
+    @model_validator(mode="after")
+    def _on_the_spot_is_zero(self) -> TimeLimit:
+        if self.unit == "on_the_spot" and self.amount:
+            raise ValueError("an on-the-spot limit has amount 0")
+        return self
+
+
+class MaterialSpec(Strict):
+    """One material an item asks for, and the ways it may be spared or follow later."""
+
+    code: Code
+    name: str
+    role: Literal["main", "secondary"] = "main"
+    tolerable: bool = False
+    shared_source: str | None = Field(None, description="data-sharing source that supplies it")
+    commitment_replaceable: bool = False
+
+    @model_validator(mode="after")
+    def _main_is_never_tolerable(self) -> MaterialSpec:
+        if self.role == "main" and self.tolerable:
+            raise ValueError(f"material {self.code}: a main material (主件) cannot be tolerable")
+        return self
+
+
+class Item(Strict):
+    """A catalogued service item (事项) with its legal and committed limits."""
+
+    code: Code
+    name: str
+    department: Code
+    kind: Literal["licence", "confirmation", "registration", "public_service", "other"] = "licence"
+    legal_basis: str
+    legal_limit: TimeLimit
+    committed_limit: TimeLimit
+    materials: tuple[MaterialSpec, ...] = ()
+    merges: tuple[Code, ...] = Field((), description="constituent items this item merges")
+
+    @model_validator(mode="after")
+    def _unique_materials(self) -> Item:
+        codes = [m.code for m in self.materials]
+        if len(codes) != len(set(codes)):
+            raise ValueError(f"item {self.code}: a material code appears twice")
+        return self
+
+
+class Person(Strict):
+    kind: Literal["person"] = "person"
+    name: str
+    id_number: Annotated[str, AfterValidator(validate_id_number)]
+
+    @property
+    def identifier(self) -> str:
+        return self.id_number
+
+
+class Organisation(Strict):
+    kind: Literal["organisation"] = "organisation"
+    name: str
+    credit_code: Annotated[str, AfterValidator(validate_credit_code)]
+
+    @property
+    def identifier(self) -> str:
+        return self.credit_code
+
+
+Applicant = Annotated[Person | Organisation, Field(discriminator="kind")]
+
+
+class Application(Strict):
+    """What a window clerk, the online hall or a bank submits for one case."""
+
+    items: Annotated[tuple[Code, ...], Field(min_length=1, max_length=50)]
+    applicant: Applicant
+    submitted_at: AwareDatetime
+    channel: Literal["window", "online", "bank"] = "window"
+    materials: tuple[Code, ...] = Field((), description="codes of the materials handed in")
+    facts: dict[str, FactValue] = Field(default_factory=dict, description="declared case facts")
+    region: str | None = Field(None, description="calendar region, e.g. GX; None for national")
+
+
+class Waiver(BaseModel):
+    material: str
+    reason: Literal["data_sharing", "merged_duplicate", "commitment", "reuse"]
+    source: str | None = None
+
+
+class Missing(BaseModel):
+    material: str
+    name: str
+    item: str
+
+
+class TraceEntry(BaseModel):
+    ruleset: str
+    version: str
+    hash: str
+    rule: str
+    title: str
+    reference: str
+    item: str | None = None
+    status: Literal["fired", "skipped"] = "fired"
+    why: str | None = None
+
+
+class Limits(BaseModel):
+    legal: TimeLimit
+    committed: TimeLimit
+    compression_rate: float | None = None
+
+
+class Due(BaseModel):
+    legal: date | datetime | None = None
+    committed: date | datetime | None = None
+
+
+class ItemDecision(BaseModel):
+    item: str
+    time_limits: Limits
+    due: Due = Field(default_factory=Due)
+
+
+class Decision(BaseModel):
+    """The single answer for one application; field names are a stable API."""
+
+    outcome: Literal["accepted", "accepted_with_tolerance", "correction_required", "rejected"]
+    items: list[ItemDecision]
+    time_limits: Limits
+    due: Due = Field(default_factory=Due)
+    waived: list[Waiver] = []
+    tolerated: list[Missing] = []
+    required: list[Missing] = []
+    supplement_by: date | None = None
+    reasons: list[str] = []
+    pauses: list[str] = []
+    routes: list[str] = []
+    flags: list[dict[str, Any]] = []
+    notices: list[str] = []
+    trace: list[TraceEntry] = []

@@ -1,0 +1,222 @@
+"""Ruleset files: their model, loading with file:line errors, and compilation to a matcher.
+
+A rulebook is built whole or not at all: every file is parsed and checked first, and a
+single problem anywhere raises :class:`SourceError` listing them all, so a caller that
+keeps its old rulebook keeps the rules in force.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from kernel.actions import ActionRegistry
+from kernel.conditions import Condition, attr, check, compile_condition, facts_of
+from kernel.engine import Matcher
+from kernel.facts import FactRegistry
+from kernel.yamlsrc import Problem, Source, SourceError, load
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
+SUBMITTED_ON = "application.submitted_on"  # integer yyyymmdd: dates compare as numbers
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Effective(_Spec):
+    from_: date = Field(alias="from")
+    until: date | None = Field(None, description="last day in force (inclusive)")
+
+
+class RuleSpec(_Spec):
+    id: Slug
+    title: str = Field(min_length=1)
+    reference: str | None = Field(None, description="legal basis; defaults to the ruleset's")
+    priority: int = Field(100, ge=0, le=1000, description="lower fires first; ties: file order")
+    requires: tuple[Slug, ...] = Field((), description="plugins whose facts this rule needs")
+    when: Condition | None = None
+    then: Annotated[list[dict[str, Any]], Field(min_length=1)]
+
+
+class RuleFile(_Spec):
+    """One YAML ruleset file (see README, "Rule format")."""
+
+    ruleset: Slug
+    version: str = Field(min_length=1, max_length=40)
+    department: Slug
+    title: str | None = None
+    reference: str | None = None
+    effective: Effective
+    requires: tuple[Slug, ...] = ()
+    rules: Annotated[list[RuleSpec], Field(min_length=1)]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A checked rule, ready to match and to cite in a trace."""
+
+    name: str
+    ruleset: str
+    version: str
+    hash: str
+    id: str
+    title: str
+    reference: str
+    priority: int
+    order: int
+    effective: Effective
+    expr: dict
+    actions: tuple[tuple[str, BaseModel], ...]
+    facts: frozenset[str]
+    requires: frozenset[str]
+    file: str
+    line: int
+
+    def in_force(self, day: date) -> bool:
+        return self.effective.from_ <= day and (self.effective.until is None
+                                                or day <= self.effective.until)
+
+
+Parsed = tuple[RuleFile | None, list[Rule], list[Rule], list[Problem]]
+
+
+def _parse(source: Source, facts: FactRegistry, actions: ActionRegistry, loaded: set[str],
+           digest: str, start: int) -> Parsed:
+    try:
+        spec = RuleFile.model_validate(source.data)
+    except ValidationError as exc:
+        return None, [], [], source.problems(exc)
+    problems: list[Problem] = []
+    ids = set()
+    rules, skipped = [], []
+    for i, r in enumerate(spec.rules):
+        where = ("rules", i)
+        if r.id in ids:
+            problems.append(Problem(source.path, source.line_of((*where, "id")),
+                                    f"duplicate rule id {r.id!r}"))
+        ids.add(r.id)
+        reference = r.reference or spec.reference
+        if not reference:
+            problems.append(Problem(source.path, source.line_of(where), (
+                f"rule {r.id}: no reference (legal basis) here or on the ruleset")))
+        requires = frozenset(spec.requires) | frozenset(r.requires)
+        runnable = requires <= loaded
+        acts = []
+        for j, item in enumerate(r.then):
+            loc = (*where, "then", j)
+            if len(item) != 1:
+                problems.append(Problem(source.path, source.line_of(loc),
+                                        "an action is a mapping with exactly one action name"))
+                continue
+            ((name, params),) = item.items()
+            if name not in actions.actions:
+                problems.append(Problem(source.path, source.line_of(loc),
+                                        f"unknown action {name!r}"))
+                continue
+            try:
+                acts.append((name, actions.params(name).model_validate(params or {})))
+            except ValidationError as exc:
+                problems += source.problems(exc, (*loc, name))
+        if r.when is not None and runnable:
+            problems += [Problem(source.path, source.line_of((*where, "when")), f"rule {r.id}: {m}")
+                         for m in check(r.when, facts)]
+        rule = Rule(
+            name=f"r{start + i}", ruleset=spec.ruleset, version=spec.version, hash=digest,
+            id=r.id, title=r.title, reference=reference or "", priority=r.priority,
+            order=start + i, effective=spec.effective,
+            expr=compile_condition(r.when) if r.when is not None else {"_case": 1},
+            actions=tuple(acts), facts=frozenset(facts_of(r.when)) if r.when else frozenset(),
+            requires=requires, file=source.path, line=source.line_of(where),
+        )
+        (rules if runnable else skipped).append(rule)
+    return spec, rules, skipped, problems
+
+
+def _window(rule: Rule) -> list[dict]:
+    key = attr(SUBMITTED_ON)
+    out = [{"$gte": {key: _ymd(rule.effective.from_)}}]
+    if rule.effective.until:
+        out.append({"$lte": {key: _ymd(rule.effective.until)}})
+    return out
+
+
+def _ymd(d: date) -> int:
+    return d.year * 10000 + d.month * 100 + d.day
+
+
+def _overlap(a: RuleFile, b: RuleFile) -> bool:
+    far = date.max
+    return a.effective.from_ <= (b.effective.until or far) and b.effective.from_ <= (
+        a.effective.until or far)
+
+
+class Rulebook:
+    """All rulesets found in some folders, compiled into one matcher."""
+
+    def __init__(self, files: list[tuple[RuleFile, str, int]], rules: list[Rule],
+                 skipped: list[Rule]):
+        self.files = files
+        self.rules = rules
+        self.skipped = skipped
+        self.by_name = {r.name: r for r in rules}
+        self.matcher = Matcher({
+            r.name: ({"$and": [*_window(r), r.expr]}, r.priority) for r in rules
+        }) if rules else None
+
+    @classmethod
+    def load(cls, dirs: list[Path], facts: FactRegistry, actions: ActionRegistry,
+             loaded: set[str]) -> Rulebook:
+        """Read every ``*.yaml`` below ``dirs``; raise SourceError if anything is wrong."""
+        paths = [p for d in dirs for p in sorted(Path(d).rglob("*.y*ml"))]
+        files, rules, skipped, problems = [], [], [], []
+        for path in paths:
+            try:
+                source = load(path)
+            except SourceError as exc:
+                problems += exc.problems
+                continue
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+            spec, r, s, p = _parse(source, facts, actions, loaded, digest,
+                                   len(rules) + len(skipped))
+            problems += p
+            rules += r
+            skipped += s
+            if spec:
+                files.append((spec, source.path, source.line_of(("version",))))
+        problems += cls._conflicts(files)
+        if problems:
+            raise SourceError(problems)
+        return cls(files, rules, skipped)
+
+    @staticmethod
+    def _conflicts(files: list[tuple[RuleFile, str, int]]) -> list[Problem]:
+        problems = []
+        for i, (a, path_a, line_a) in enumerate(files):
+            for b, path_b, _ in files[:i]:
+                if a.ruleset == b.ruleset and (a.version == b.version or _overlap(a, b)):
+                    problems.append(Problem(path_a, line_a, (
+                        f"ruleset {a.ruleset} {a.version} is in force on the same days as "
+                        f"version {b.version} in {path_b}")))
+        return problems
+
+    def match(self, doc: dict) -> list[Rule]:
+        """Rules that fire for one item's facts: priority, then file order."""
+        if self.matcher is None:
+            return []
+        hits = [self.by_name[n] for n in self.matcher.match(doc) if n in self.by_name]
+        return sorted(hits, key=lambda r: (r.priority, r.order))
+
+    def in_force(self, day: date) -> list[tuple[RuleFile, str, int]]:
+        return [f for f in self.files if f[0].effective.from_ <= day and (
+            f[0].effective.until is None or day <= f[0].effective.until)]
+
+    def close(self) -> None:
+        if self.matcher is not None:
+            self.matcher.close()
+            self.matcher = None
