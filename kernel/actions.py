@@ -53,7 +53,11 @@ class Reason(Params):
 
 class Tolerate(Params):
     materials: Literal["tolerable"] | tuple[str, ...] = "tolerable"
-    supplement_within: LimitSpec | None = None
+    supplement_within: LimitSpec | None = Field(
+        None, description="time to bring the materials; never past the committed limit")
+    grace: LimitSpec = Field(
+        LimitSpec(calendar_days=15),
+        description="after the re-notice, time left before the case is terminated (seed: 15日)")
 
 
 class Waive(Params):
@@ -100,6 +104,7 @@ class FoldState:
     corrections: list[str] = field(default_factory=list)
     tolerable: dict[str, str] = field(default_factory=dict)  # material -> item
     supplement_within: TimeLimit | None = None
+    grace: TimeLimit | None = None
     waived: dict[str, Waiver] = field(default_factory=dict)
     pauses: list[str] = field(default_factory=list)
     routes: list[str] = field(default_factory=list)
@@ -129,6 +134,7 @@ def _tolerate(state: FoldState, p: Tolerate, item: Item) -> None:
             state.tolerable.setdefault(m.code, item.code)
     if p.supplement_within is not None:
         state.supplement_within = p.supplement_within.limit()
+    state.grace = p.grace.limit()
 
 
 def _waive(state: FoldState, p: Waive, item: Item) -> None:

@@ -79,6 +79,7 @@ def fold(state: FoldState, calendar: Any, start: datetime) -> Decision:
         if isinstance(committed_due, datetime):
             committed_due = committed_due.date()
         decision.supplement_by = min(by, committed_due) if committed_due else by
+        decision.supplement_grace = state.grace
     decision.notices = notices(decision, state)
     return decision
 

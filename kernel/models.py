@@ -176,6 +176,8 @@ class Decision(BaseModel):
     tolerated: list[Missing] = []
     required: list[Missing] = []
     supplement_by: date | None = None
+    supplement_grace: TimeLimit | None = Field(
+        None, description="after the re-notice (再次通知), time to supply before termination")
     reasons: list[str] = []
     pauses: list[str] = []
     routes: list[str] = []
