@@ -1,1 +1,23 @@
-"""Chinese working-day calendar (filled in by the calendar package)."""
+"""Chinese working-day calendar: official holidays, 调休 make-up days, office hours, clocks."""
+
+from .calendar import WorkingCalendar, china
+from .clock import Clock, Pause
+from .errors import CalendarCoverageError, OverrideError
+from .hours import DEFAULT_OFFICE_HOURS, OfficeHours
+from .overrides import DaySpec, OverrideFile, load_override
+from .schedule import DayInfo
+
+__all__ = [
+    "DEFAULT_OFFICE_HOURS",
+    "CalendarCoverageError",
+    "Clock",
+    "DayInfo",
+    "DaySpec",
+    "OfficeHours",
+    "OverrideError",
+    "OverrideFile",
+    "Pause",
+    "WorkingCalendar",
+    "china",
+    "load_override",
+]

@@ -1,0 +1,123 @@
+"""The day table: official dates from the `holidays` package plus override layers, and coverage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import holidays
+from holidays.countries.china import ChinaStaticHolidays
+
+from .errors import OverrideError
+from .overrides import LoadedOverride, load_override
+
+OVERRIDE_DIR = Path(__file__).with_name("overrides")
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    """A day that differs from the plain Monday–Friday week: a holiday or a make-up working day."""
+
+    day: dt.date
+    working: bool  # True: 调休 make-up working day; False: holiday (rest day)
+    name: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Schedule:
+    entries: dict[dt.date, DayInfo]
+    covered: frozenset[int]
+
+
+@lru_cache(maxsize=1)
+def package_years() -> frozenset[int]:
+    """Years for which `holidays` carries a State Council notice's 调休 data.
+
+    The package computes statutory dates for any year, but make-up days exist only where its
+    China class lists the notice's substitutions; a year without them is a guess, not a schedule.
+    """
+    return frozenset(ChinaStaticHolidays.special_public_holidays)
+
+
+@lru_cache(maxsize=1)
+def package_entries() -> dict[dt.date, DayInfo]:
+    """Holidays and make-up working days of every year the package officially knows."""
+    entries: dict[dt.date, DayInfo] = {}
+    for year in sorted(package_years()):
+        # One year at a time so each day is credited to the notice that set it: a make-up day at
+        # the end of December (2005-12-31) comes from the next year's notice.
+        cn = holidays.China(years=year, language="zh_CN")
+        notice = f"国务院办公厅关于{year}年部分节假日安排的通知"
+        source = f"holidays {holidays.__version__} (CN): {notice}"
+        for day, name in cn.items():
+            entries[day] = DayInfo(day, False, name, source)
+        for day in cn.weekend_workdays:
+            if day in entries and not entries[day].working:
+                raise RuntimeError(f"holidays package lists {day} as both holiday and workday")
+            swapped = [d for d, n in cn.items() if day.isoformat() in n]
+            name = f"调休上班（调至 {swapped[0].isoformat()} 休息）" if swapped else "调休上班"
+            entries[day] = DayInfo(day, True, name, source)
+    return entries
+
+
+@lru_cache(maxsize=1)
+def bundled_overrides() -> tuple[LoadedOverride, ...]:
+    """The override files shipped in calendars/overrides/, in file-name order."""
+    return tuple(load_override(p) for p in sorted(OVERRIDE_DIR.glob("*.yaml")))
+
+
+def build_schedule(region: str | None, layers: Iterable[LoadedOverride]) -> Schedule:
+    """Apply the layers (bundled first, then extra) that apply to `region` over the package data.
+
+    A national layer's `covers` adds years to the known set. A regional layer's `covers` limits
+    the region to those years: once a region has days of its own, a year without its regional
+    notice is unknown there, even if the national schedule is known.
+    """
+    entries = dict(package_entries())
+    covered = set(package_years())
+    regional: set[int] | None = None
+    for layer in (*bundled_overrides(), *layers):
+        spec = layer.spec
+        if spec.region is not None and spec.region != region:
+            continue
+        _apply(entries, layer)
+        if spec.region is None:
+            covered.update(spec.covers)
+        elif spec.covers:
+            regional = (regional or set()) | set(spec.covers)
+    if regional is not None:
+        covered &= regional
+    return Schedule(entries, frozenset(covered))
+
+
+def _apply(entries: dict[dt.date, DayInfo], layer: LoadedOverride) -> None:
+    spec = layer.spec
+    # Removals first: they refer to the schedule as it stood before this file.
+    for key, working in (("remove_holidays", False), ("remove_workdays", True)):
+        for i, day in enumerate(getattr(spec, key)):
+            current = entries.get(day)
+            if current is None or current.working != working:
+                what = "make-up working day" if working else "holiday"
+                raise OverrideError(
+                    f"{layer.where((key, i))}: {key}: {day} is not a {what} in the data this "
+                    "file overrides; nothing to remove"
+                )
+            del entries[day]
+    seen: set[dt.date] = set()
+    for key, working in (("holidays", False), ("workdays", True)):
+        for i, item in enumerate(getattr(spec, key)):
+            for day in item.days():
+                if day in seen:
+                    raise OverrideError(f"{layer.where((key, i))}: {key}: {day} listed twice")
+                seen.add(day)
+                if working and day.weekday() < 5:
+                    raise OverrideError(
+                        f"{layer.where((key, i))}: {key}: {day} is a {day:%A}; make-up working "
+                        "days fall on weekends (to cancel a holiday use remove_holidays)"
+                    )
+                # Adding replaces: a holiday on a make-up day cancels it (2020-02-01 pattern).
+                entries[day] = DayInfo(day, working, item.name, spec.source)
