@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,6 +64,7 @@ def reading(engine: Engine) -> Session:
 
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+_MIGRATING = threading.Lock()  # alembic's context is module-global: one thread at a time
 _MIGRATION_LOCK = 0x6F6E6574  # PostgreSQL advisory lock id: one migrating process at a time
 
 
@@ -75,7 +77,7 @@ def alembic_config() -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the kernel's tables to the newest schema (alembic ``upgrade head``)."""
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with _MIGRATING, engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
