@@ -9,7 +9,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -113,14 +113,18 @@ class Lifecycle:
             rulesets=_rulesets(decision), submitted_at=at, supplement_by=decision.supplement_by,
             due_committed=_day(decision.due.committed), due_legal=_day(decision.due.legal),
             idempotency_key=key, request_hash=digest, updated_at=now())
-        s.add(case)
-        s.flush()
-        out = [self._event(s, case, "submitted", at, {"channel": app.channel}, seq=1),
-               self._event(s, case, "decided", at, {"outcome": decision.outcome}, seq=2)]
+        # Core inserts, not the ORM's unit of work: submission is the API's hot path.
+        s.execute(insert(Case).values(case.model_dump()))
+        events = [("submitted", {"channel": app.channel}),
+                  ("decided", {"outcome": decision.outcome})]
         if decision.notices:
-            out.append(self._event(s, case, "notified", at, {
+            events.append(("notified", {
                 "notices": decision.notices, "supplement_by": _iso(decision.supplement_by),
-                "materials": [m.material for m in decision.tolerated]}, seq=3))
+                "materials": [m.material for m in decision.tolerated]}))
+        rows = [self._row(case, kind, at, extra, seq) for seq, (kind, extra) in
+                enumerate(events, 1)]
+        s.execute(insert(CaseEvent), rows)
+        out = [(case.id, r["kind"], r["payload"]) for r in rows]
         if decision.supplement_by is not None:
             timers.schedule(s, case.id, "supplement_due", day_after(decision.supplement_by))
         log.info("case %s stored: %s for %s", case.id, decision.outcome,
@@ -269,19 +273,22 @@ class Lifecycle:
                  for m in e.payload["materials"]}
         return [m for m in owed if m not in given]
 
-    def _event(self, s: Session, case: Case, kind: str, at: datetime, extra: dict,
-               seq: int | None = None) -> tuple:
-        if seq is None:
-            seq = (s.scalar(select(func.max(CaseEvent.seq))
+    def _event(self, s: Session, case: Case, kind: str, at: datetime, extra: dict) -> tuple:
+        s.flush()  # the case's pending changes first
+        seq = (s.scalar(select(func.max(CaseEvent.seq))
                             .where(CaseEvent.case_id == case.id)) or 0) + 1
+        row = self._row(case, kind, at, extra, seq)
+        s.execute(insert(CaseEvent).values(row))
+        case.updated_at = now()
+        return case.id, kind, row["payload"]
+
+    @staticmethod
+    def _row(case: Case, kind: str, at: datetime, extra: dict, seq: int) -> dict[str, Any]:
         payload = {"applicant": {"kind": case.applicant_kind, "name": case.applicant_name,
                                  "identifier": case.applicant_identifier},
                    "items": list(case.items), **extra}
-        s.add(CaseEvent(case_id=case.id, seq=seq, kind=kind, at=at, payload=payload,
-                        recorded_at=now()))
-        s.flush()
-        case.updated_at = now()
-        return case.id, kind, payload
+        return {"case_id": case.id, "seq": seq, "kind": kind, "at": at, "payload": payload,
+                "recorded_at": now()}
 
     def publish(self, events: list) -> None:
         """Tell plugins of committed events; a failing plugin is logged, never undoes them."""

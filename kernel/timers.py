@@ -8,7 +8,7 @@ import socket
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -24,7 +24,7 @@ Handler = Callable[[Session, Timer, datetime], list]
 
 
 def schedule(session: Session, case_id: str, kind: str, due_at: datetime) -> None:
-    session.add(Timer(case_id=case_id, kind=kind, due_at=due_at))
+    session.execute(insert(Timer).values(case_id=case_id, kind=kind, due_at=due_at))
 
 
 def cancel(session: Session, case_id: str, when: datetime) -> None:
