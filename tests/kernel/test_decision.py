@@ -81,7 +81,8 @@ def test_cli_evaluate_prints_the_decision(land_site, capsys, tmp_path, monkeypat
     ("{not json", "Expecting property name"),
     ('{"items": ["NR-LAND-SITE"]}', "applicant: Field required"),
     ('{"items": ["X"], "applicant": {"kind": "person", "name": "a", "id_number": '
-     '"11010519491231002X"}, "submitted_at": "2019-07-25T10:00:00+08:00"}', "items.0: unknown item"),
+     '"11010519491231002X"}, "submitted_at": "2019-07-25T10:00:00+08:00"}',
+     "items.0: unknown item"),
 ])
 def test_cli_evaluate_refuses_bad_input_in_one_line(content, expect, capsys, tmp_path,
                                                     monkeypatch):

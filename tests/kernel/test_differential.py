@@ -26,7 +26,8 @@ def _leaf(rnd):
     if op == "exists":
         return {"fact": fact, "exists": rnd.random() < 0.5}
     if op in ("in", "not_in"):
-        return {"fact": fact, op: rnd.sample(VALUES[fact], rnd.randint(1, min(3, len(VALUES[fact]))))}
+        pool = VALUES[fact]
+        return {"fact": fact, op: rnd.sample(pool, min(rnd.randint(1, 3), len(pool)))}
     return {"fact": fact, op: rnd.choice(VALUES[fact])}
 
 
