@@ -57,7 +57,7 @@ class RuleFile(_Spec):
     rules: Annotated[list[RuleSpec], Field(min_length=1)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: rules key per-rule caches
 class Rule:
     """A checked rule, ready to match and to cite in a trace."""
 
