@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -229,6 +229,7 @@ def _item_facts(item: Item, app: Application) -> dict[str, Any]:
 
 @lru_cache(maxsize=8192)  # entries are immutable values; building them is the hot path
 def _entry(rule: Any, item: str | None, why: str | None = None) -> TraceEntry:
-    return TraceEntry.model_construct(ruleset=rule.ruleset, version=rule.version, hash=rule.hash, rule=rule.id,
-                      title=rule.title, reference=rule.reference, item=item,
-                      status="skipped" if why else "fired", why=why)
+    return TraceEntry.model_construct(
+        ruleset=rule.ruleset, version=rule.version, hash=rule.hash, rule=rule.id,
+        title=rule.title, reference=rule.reference, item=item,
+        status="skipped" if why else "fired", why=why)
