@@ -9,12 +9,21 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import CalendarCoverageError
 from .hours import DEFAULT_OFFICE_HOURS, OfficeHours, add_office_hours
-from .overrides import LoadedOverride, OverrideFile, from_object, load_override, normalise_region
+from .override_files import (
+    LoadedOverride,
+    OverrideFile,
+    from_object,
+    load_override,
+    normalise_region,
+)
 from .schedule import DayInfo, Schedule, build_schedule
+
+if TYPE_CHECKING:
+    from .clock import Clock
 
 
 class WorkingCalendar:
@@ -151,7 +160,7 @@ class WorkingCalendar:
         other.office_hours = office_hours
         return other
 
-    def clock(self, limit: int | None = None) -> Any:
+    def clock(self, limit: int | None = None) -> Clock:
         """A new Clock for one case on this calendar."""
         from .clock import Clock
 

@@ -12,7 +12,7 @@ import holidays
 from holidays.countries.china import ChinaStaticHolidays
 
 from .errors import OverrideError
-from .overrides import LoadedOverride, load_override
+from .override_files import LoadedOverride, load_override
 
 OVERRIDE_DIR = Path(__file__).with_name("overrides")
 
