@@ -120,6 +120,8 @@ def test_2020_spring_festival_extension() -> None:
         assert not cal.is_working_day(D(day))
     assert cal.is_working_day(D("2020-02-03"))
     assert cal.add_working_days(D("2020-01-23"), 1) == D("2020-02-03")
+    info = cal.info(D("2020-02-01"))
+    assert info is not None and "国办发明电〔2020〕1号" in info.source
 
 
 @pytest.mark.parametrize(
