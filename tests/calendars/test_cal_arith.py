@@ -6,7 +6,7 @@ import datetime as dt
 
 import holidays
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from calendars import CalendarCoverageError, WorkingCalendar, china
@@ -16,6 +16,7 @@ D = dt.date.fromisoformat
 known_days = st.dates(min_value=dt.date(2001, 1, 1), max_value=dt.date(2026, 12, 31))
 
 
+@settings(deadline=None)  # the first example may build the cached calendar
 @given(known_days, st.integers(min_value=1, max_value=400))
 def test_between_inverts_add(d: dt.date, n: int) -> None:
     cal = china()
@@ -29,6 +30,7 @@ def test_between_inverts_add(d: dt.date, n: int) -> None:
     assert cal.working_days_between(due, d) == -n
 
 
+@settings(deadline=None)  # the first example may build the cached calendar
 @given(known_days)
 def test_zero_days(d: dt.date) -> None:
     cal = china()
@@ -37,6 +39,7 @@ def test_zero_days(d: dt.date) -> None:
     assert due == d if cal.is_working_day(d) else cal.working_days_between(d, due) == 1
 
 
+@settings(deadline=None)  # the first example may build the cached calendar
 @given(known_days, st.integers(min_value=0, max_value=60))
 def test_agrees_with_holidays_walk(d: dt.date, n: int) -> None:
     # The package's own day-by-day walk has the same semantics as add_working_days.
