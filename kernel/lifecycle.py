@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from kernel import timers
@@ -18,13 +14,22 @@ from kernel.caseview import DEFAULT_WARNINGS, build_clock, case_view, current_du
 from kernel.core import InputError
 from kernel.db import writing
 from kernel.decide import HALL_TZ
-from kernel.ids import mask
-from kernel.models import Decision, TimeLimit
+from kernel.intake import (
+    IdempotencyConflict,
+    Intake,
+    by_key,
+    day_after,
+    digest,
+    event_row,
+    iso,
+    prepare,
+)
+from kernel.models import TimeLimit
+from kernel.outbox import REDELIVER_AFTER, Event, Outbox
 from kernel.store import ACTIVE, Case, CaseEvent, Timer, now
 
+__all__ = ["IdempotencyConflict", "Lifecycle", "NotFound", "StateError"]
 log = logging.getLogger("onetrip.lifecycle")
-STATE_OF = {"accepted": "in_review", "accepted_with_tolerance": "awaiting_supplement",
-            "correction_required": "correction_required", "rejected": "rejected"}
 DEFAULT_GRACE = TimeLimit(unit="calendar_days", amount=15)
 
 
@@ -42,23 +47,15 @@ class StateError(ValueError):
         super().__init__(message)
 
 
-class IdempotencyConflict(ValueError):
-    def __init__(self) -> None:
-        self.field = "Idempotency-Key"
-        super().__init__("this Idempotency-Key was used with a different request body")
-
-
-def day_after(day: date) -> datetime:
-    """Start of the next day in the hall's time zone: the moment a date-limit has passed."""
-    return datetime.combine(day + timedelta(days=1), time(), HALL_TZ)
-
-
 class Lifecycle:
     """Every change to a stored case; each runs in one transaction, then plugins hear of it."""
 
-    def __init__(self, kernel: Any, thresholds: dict[str, int] | None = None):
+    def __init__(self, kernel: Any, thresholds: dict[str, int] | None = None,
+                 redeliver_after: timedelta = REDELIVER_AFTER):
         self.kernel = kernel
         self.thresholds = {**DEFAULT_WARNINGS, **(thresholds or {})}
+        self.outbox = Outbox(kernel, redeliver_after)
+        self.intake = Intake(kernel, self.outbox)
 
     @property
     def engine(self):
@@ -68,68 +65,21 @@ class Lifecycle:
 
     def submit(self, data: Any, key: str | None = None) -> tuple[str, bool]:
         """Evaluate and store one application; returns (case id, newly created)."""
-        digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+        sub = self.prepare(data, key)
+        if isinstance(sub, str):
+            return sub, False
+        self.intake.commit([sub])
+        if sub.error is not None:
+            raise sub.error
+        return sub.case_id, sub.created
+
+    def prepare(self, data: Any, key: str | None = None) -> Any:
+        """The id of the case stored earlier under ``key``, else the evaluated submission."""
         if key is not None:
-            found = self._by_key(key, digest)
+            found = by_key(self.engine, key, digest(data))
             if found:
-                return found, False
-        case_id = uuid.uuid4().hex
-        decision, ctx = self.kernel.evaluate(data, case_id=case_id)
-        try:
-            with writing(self.engine) as s:
-                out = self._store(s, ctx, decision, key, digest)
-        except IntegrityError:
-            if key is None:
-                raise
-            found = self._by_key(key, digest)  # another request with the same key won
-            if not found:
-                raise
-            return found, False
-        before = len(decision.flags)
-        self.kernel.decided(ctx, decision)
-        if len(decision.flags) != before:
-            with writing(self.engine) as s:
-                s.get(Case, case_id).decision = decision.model_dump(mode="json")
-        self.publish(out)
-        return case_id, True
-
-    def _by_key(self, key: str, digest: str) -> str | None:
-        with Session(self.engine) as s:
-            row = s.execute(select(Case.id, Case.request_hash)
-                            .where(Case.idempotency_key == key)).first()
-        if row is not None and row.request_hash != digest:
-            raise IdempotencyConflict()
-        return row.id if row else None
-
-    def _store(self, s: Session, ctx: Any, decision: Decision, key: str | None,
-               digest: str) -> list:
-        app = ctx.application
-        at = app.submitted_at
-        case = Case(
-            id=ctx.case_id, state=STATE_OF[decision.outcome], outcome=decision.outcome,
-            applicant_kind=app.applicant.kind, applicant_name=app.applicant.name,
-            applicant_identifier=app.applicant.identifier, items=[i.code for i in ctx.items],
-            application=app.model_dump(mode="json"), decision=decision.model_dump(mode="json"),
-            rulesets=_rulesets(decision), submitted_at=at, supplement_by=decision.supplement_by,
-            due_committed=_day(decision.due.committed), due_legal=_day(decision.due.legal),
-            idempotency_key=key, request_hash=digest, updated_at=now())
-        # Core inserts, not the ORM's unit of work: submission is the API's hot path.
-        s.execute(insert(Case).values(case.model_dump()))
-        events = [("submitted", {"channel": app.channel}),
-                  ("decided", {"outcome": decision.outcome})]
-        if decision.notices:
-            events.append(("notified", {
-                "notices": decision.notices, "supplement_by": _iso(decision.supplement_by),
-                "materials": [m.material for m in decision.tolerated]}))
-        rows = [self._row(case, kind, at, extra, seq) for seq, (kind, extra) in
-                enumerate(events, 1)]
-        s.execute(insert(CaseEvent), rows)
-        out = [(case.id, r["kind"], r["payload"]) for r in rows]
-        if decision.supplement_by is not None:
-            timers.schedule(s, case.id, "supplement_due", day_after(decision.supplement_by))
-        log.info("case %s stored: %s for %s", case.id, decision.outcome,
-                 mask(case.applicant_identifier))
-        return out
+                return found
+        return prepare(self.kernel, data, key)
 
     # -- actions on a stored case --------------------------------------------------------------
 
@@ -218,7 +168,10 @@ class Lifecycle:
     # -- timers ---------------------------------------------------------------------------
 
     def sweep(self, as_of: datetime | None = None) -> int:
-        return timers.sweep(self.engine, self.fire, as_of or now(), self.publish)
+        """Fire due timers, then deliver what plugins have not yet taken; returns timers fired."""
+        fired = timers.sweep(self.engine, self.fire, as_of or now(), self.publish)
+        self.outbox.redeliver()
+        return fired
 
     def fire(self, s: Session, timer: Timer, at: datetime) -> list:
         """Act on one due timer (called inside the sweeper's transaction)."""
@@ -229,7 +182,7 @@ class Lifecycle:
             case.state = "terminated"
             return [self._event(s, case, "terminated", at, {
                 "reason": "supplement_not_provided", "materials": self.outstanding(s, case),
-                "supplement_by": _iso(case.supplement_by), "grace_by": _iso(case.grace_by),
+                "supplement_by": iso(case.supplement_by), "grace_by": iso(case.grace_by),
                 "materials_returned": True})]
         return []
 
@@ -243,7 +196,7 @@ class Lifecycle:
         case.state = "re_notified"
         timers.schedule(s, case.id, "grace_due", day_after(case.grace_by))
         return self._event(s, case, "re_notified", at, {
-            "supplement_by": _iso(case.supplement_by), "grace_by": _iso(case.grace_by),
+            "supplement_by": iso(case.supplement_by), "grace_by": iso(case.grace_by),
             "grace": grace.model_dump(), "materials": self.outstanding(s, case)})
 
     def _catch_up(self, s: Session, case_id: str, at: datetime) -> list:
@@ -273,44 +226,15 @@ class Lifecycle:
                  for m in e.payload["materials"]}
         return [m for m in owed if m not in given]
 
-    def _event(self, s: Session, case: Case, kind: str, at: datetime, extra: dict) -> tuple:
+    def _event(self, s: Session, case: Case, kind: str, at: datetime, extra: dict) -> Event:
         s.flush()  # the case's pending changes first
         seq = (s.scalar(select(func.max(CaseEvent.seq))
                             .where(CaseEvent.case_id == case.id)) or 0) + 1
-        row = self._row(case, kind, at, extra, seq)
+        row = event_row(case, kind, at, extra, seq)
         s.execute(insert(CaseEvent).values(row))
         case.updated_at = now()
-        return case.id, kind, row["payload"]
+        return Event(case.id, seq, kind, row["payload"])
 
-    @staticmethod
-    def _row(case: Case, kind: str, at: datetime, extra: dict, seq: int) -> dict[str, Any]:
-        payload = {"applicant": {"kind": case.applicant_kind, "name": case.applicant_name,
-                                 "identifier": case.applicant_identifier},
-                   "items": list(case.items), **extra}
-        return {"case_id": case.id, "seq": seq, "kind": kind, "at": at, "payload": payload,
-                "recorded_at": now()}
-
-    def publish(self, events: list) -> None:
-        """Tell plugins of committed events; a failing plugin is logged, never undoes them."""
-        hook = self.kernel.pm.hook.onetrip_case_event
-        for case_id, kind, payload in events:
-            for impl in hook.get_hookimpls():
-                kw = {"case_id": case_id, "event": kind, "payload": payload}
-                try:
-                    impl.function(*(kw[a] for a in impl.argnames))
-                except Exception:
-                    log.exception("plugin %s failed in onetrip_case_event (%s, case %s)",
-                                  impl.plugin_name, kind, case_id)
-
-
-def _rulesets(decision: Decision) -> list[dict]:
-    seen = {(t.ruleset, t.version, t.hash) for t in decision.trace if t.status == "fired"}
-    return [{"ruleset": r, "version": v, "hash": h} for r, v, h in sorted(seen)]
-
-
-def _day(value: date | datetime | None) -> date | None:
-    return value.astimezone(HALL_TZ).date() if isinstance(value, datetime) else value
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
+    def publish(self, events: list[Event]) -> None:
+        """Tell plugins of committed events (at least once: see kernel.outbox)."""
+        self.outbox.events(events)

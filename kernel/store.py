@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 # Tables created by the kernel's migrations; plugins' tables are created with create_all.
-KERNEL_TABLES = ("cases", "case_events", "timers")
+KERNEL_TABLES = ("cases", "case_events", "timers", "rules_changes")
 ACTIVE = ("in_review", "awaiting_supplement", "re_notified")
 TERMINAL = ("completed", "terminated", "rejected", "correction_required")
 
@@ -42,11 +42,18 @@ def _json(**kw: Any) -> Any:
     return Field(default=None, sa_column=Column(JSON, **kw))
 
 
+def _undelivered(prefix: str) -> dict[str, Any]:
+    """A partial index's condition: only rows a plugin has yet to hear of (few, once caught up)."""
+    cond = text(f"{prefix + '_' if prefix else ''}delivered_at IS NULL")
+    return {"sqlite_where": cond, "postgresql_where": cond}
+
+
 class Case(SQLModel, table=True):
     """One stored application with its decision and current lifecycle state."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_state_due", "state", "due_committed"),)
+    __table_args__ = (Index("ix_cases_state_due", "state", "due_committed"),
+                      Index("ix_cases_undelivered", "updated_at", **_undelivered("decision")))
 
     id: str = Field(primary_key=True, max_length=40)
     state: str = Field(max_length=32)
@@ -66,13 +73,17 @@ class Case(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, max_length=200, unique=True)
     request_hash: str | None = Field(default=None, max_length=64)
     updated_at: datetime = _when(nullable=False)
+    # Outbox: set once every plugin took onetrip_decision_made; ``_to`` lists those that did.
+    decision_delivered_at: datetime | None = _when(nullable=True)
+    decision_delivered_to: list[str] | None = _json(nullable=True)
 
 
 class CaseEvent(SQLModel, table=True):
     """One lifecycle event; rows are only ever inserted."""
 
     __tablename__ = "case_events"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_seq"),)
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_seq"),
+                      Index("ix_case_events_undelivered", "recorded_at", **_undelivered("")))
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="cases.id", max_length=40)
@@ -81,6 +92,9 @@ class CaseEvent(SQLModel, table=True):
     at: datetime = _when(nullable=False)
     payload: dict = _json(nullable=False)
     recorded_at: datetime = _when(nullable=False)
+    # Outbox: set once every plugin took onetrip_case_event; ``_to`` lists those that did.
+    delivered_at: datetime | None = _when(nullable=True)
+    delivered_to: list[str] | None = _json(nullable=True)
 
 
 class Timer(SQLModel, table=True):
@@ -96,6 +110,21 @@ class Timer(SQLModel, table=True):
     fired_at: datetime | None = _when(nullable=True)
     cancelled_at: datetime | None = _when(nullable=True)
     fired_by: str | None = Field(default=None, max_length=80)
+
+
+class RulesChange(SQLModel, table=True):
+    """A ruleset written over the API: the audit trail, and the version other processes follow."""
+
+    __tablename__ = "rules_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ruleset: str = Field(max_length=80)
+    version: str = Field(max_length=40)
+    department: str = Field(max_length=80)
+    file: str = Field(max_length=200)
+    hash: str = Field(max_length=64)
+    author: str = Field(max_length=200)
+    at: datetime = _when(nullable=False)
 
 
 def now() -> datetime:

@@ -1,0 +1,165 @@
+"""The plugin outbox: each committed case event and stored decision reaches plugins at least once.
+
+Events and decisions are stored undelivered; after their transaction commits the kernel calls
+the plugins and then marks them delivered. A crash or a failing plugin in between leaves the
+mark unset, and :meth:`Outbox.redeliver` (run by every sweep) calls the plugins that have
+not yet taken them. A plugin may therefore hear of one thing twice: its hooks are idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.engine import Engine
+
+from kernel.facts import CaseContext
+from kernel.manager import PluginError
+from kernel.models import Application, Decision
+from kernel.store import Case, CaseEvent, now
+
+log = logging.getLogger("onetrip.outbox")
+EVENTS, CASES = CaseEvent.__table__, Case.__table__
+REDELIVER_AFTER = timedelta(seconds=60)  # younger rows are still in their live delivery
+
+
+class Event(NamedTuple):
+    """A committed case event, as plugins hear of it."""
+
+    case_id: str
+    seq: int
+    kind: str
+    payload: dict[str, Any]
+
+
+class Mark(NamedTuple):
+    """Who took one event or decision: delivered when nobody is left."""
+
+    key: tuple
+    done: bool
+    took: list[str]
+
+
+_MARK_EVENT = (EVENTS.update().where(EVENTS.c.case_id == bindparam("k_case"),
+                                     EVENTS.c.seq == bindparam("k_seq"))
+               .values(delivered_at=bindparam("b_at"), delivered_to=bindparam("b_to")))
+_MARK_CASE = (CASES.update().where(CASES.c.id == bindparam("k_case"))
+              .values(decision_delivered_at=bindparam("b_at"),
+                      decision_delivered_to=bindparam("b_to")))
+
+
+def write(engine: Engine) -> Any:
+    """A connection in one write transaction (SQLite's write lock taken at BEGIN)."""
+    from kernel.db import WRITE_OPTION
+
+    return engine.execution_options(**{WRITE_OPTION: True}).begin()
+
+
+class Outbox:
+    """Calls plugins for committed things and records who took them."""
+
+    def __init__(self, kernel: Any, redeliver_after: timedelta = REDELIVER_AFTER):
+        self.kernel = kernel
+        self.redeliver_after = redeliver_after
+
+    def _call(self, hook: str, kwargs: dict[str, Any], skip: list[str]) -> tuple[list, list]:
+        """Each plugin not in ``skip`` in turn; returns (names that took it, PluginErrors)."""
+        took, failed = list(skip), []
+        for impl in getattr(self.kernel.pm.hook, hook).get_hookimpls():
+            if impl.plugin_name in skip:
+                continue
+            try:
+                impl.function(*(kwargs[a] for a in impl.argnames))
+                took.append(impl.plugin_name)
+            except Exception as exc:
+                failed.append(PluginError(impl.plugin_name, hook, exc))
+                log.exception("%s", failed[-1])
+        return took, failed
+
+    # -- delivering -----------------------------------------------------------------------
+
+    def event(self, e: Event, skip: list[str] = ()) -> Mark:
+        took, failed = self._call("onetrip_case_event", {
+            "case_id": e.case_id, "event": e.kind, "payload": e.payload}, list(skip))
+        return Mark((e.case_id, e.seq), not failed, took)
+
+    def decision(self, ctx: CaseContext, decision: Decision, skip: list[str] = ()) -> Mark:
+        """onetrip_decision_made; a failing plugin adds a flag to ``decision``."""
+        took, failed = self._call("onetrip_decision_made",
+                                  {"case": ctx, "decision": decision}, list(skip))
+        decision.flags += [{"code": "plugin_error", "message": str(err)} for err in failed]
+        return Mark((ctx.case_id,), not failed, took)
+
+    def events(self, events: list[Event]) -> None:
+        """Deliver committed events in order, then mark them (one transaction)."""
+        if events:
+            marks = [self.event(e) for e in events]
+            with write(self.kernel.db) as conn:
+                mark(conn, marks, [])
+
+    # -- catching up ----------------------------------------------------------------------
+
+    def redeliver(self, at: datetime | None = None, limit: int = 1000) -> int:
+        """Deliver decisions and events left undelivered (a crash, a failing plugin)."""
+        before = (at or now()) - self.redeliver_after
+        decisions = self._pending_decisions(before, limit)
+        events = self._pending_events(before, limit)
+        if not (decisions or events):
+            return 0
+        with write(self.kernel.db) as conn:
+            mark(conn, events, decisions)
+        log.info("outbox: redelivered %d decision(s), %d event(s)", len(decisions), len(events))
+        return len(decisions) + len(events)
+
+    def _pending_events(self, before: datetime, limit: int) -> list[Mark]:
+        q = (select(EVENTS.c.case_id, EVENTS.c.seq, EVENTS.c.kind, EVENTS.c.payload,
+                    EVENTS.c.delivered_to)
+             .where(EVENTS.c.delivered_at.is_(None), EVENTS.c.recorded_at <= before)
+             .order_by(EVENTS.c.id).limit(limit))
+        with self.kernel.db.connect() as conn:
+            rows = conn.execute(q).all()
+        return [self.event(Event(r.case_id, r.seq, r.kind, r.payload), r.delivered_to or [])
+                for r in rows]
+
+    def _pending_decisions(self, before: datetime, limit: int) -> list[Mark]:
+        q = (select(CASES.c.id, CASES.c.application, CASES.c["items"], CASES.c.decision,
+                    CASES.c.decision_delivered_to)
+             .where(CASES.c.decision_delivered_at.is_(None), CASES.c.updated_at <= before)
+             .order_by(CASES.c.updated_at).limit(limit))
+        with self.kernel.db.connect() as conn:
+            rows = conn.execute(q).all()
+        out = []
+        for r in rows:
+            app = Application.model_validate(r.application)
+            known = self.kernel.items.items
+            items = tuple(known[c] for c in r.items if c in known)
+            ctx = CaseContext(app, items, app.submitted_at, r.id)
+            out.append(self.decision(ctx, Decision.model_validate(r.decision),
+                                     r.decision_delivered_to or []))
+        return out
+
+
+def mark(conn: Connection, events: list[Mark], decisions: list[Mark]) -> None:
+    """Record who took what; a row is delivered once every plugin did."""
+    at = now()
+    for stmt, marks in ((_MARK_EVENT, events), (_MARK_CASE, decisions)):
+        if marks:
+            conn.execute(stmt, [{"k_case": m.key[0], "k_seq": m.key[-1],
+                                 "b_at": at if m.done else None, "b_to": m.took} for m in marks])
+
+
+def mark_cases(conn: Connection, case_ids: list[str], events_to: list[str],
+               decision_to: list[str]) -> None:
+    """New cases whose every event and decision all plugins took: one statement a table."""
+    at, ids = now(), bindparam("ids", expanding=True)
+    conn.execute(EVENTS.update().where(EVENTS.c.case_id.in_(ids))
+                 .values(delivered_at=at, delivered_to=events_to), {"ids": case_ids})
+    conn.execute(CASES.update().where(CASES.c.id.in_(ids))
+                 .values(decision_delivered_at=at, decision_delivered_to=decision_to),
+                 {"ids": case_ids})
+
+
+def listening(pm: Any, hook: str) -> bool:
+    return bool(getattr(pm.hook, hook).get_hookimpls())
