@@ -4,7 +4,8 @@
 
 Starts a bare aiohttp echo server and `onetrip serve` (SQLite in a temporary folder) as
 subprocesses, then drives each with an aiohttp client in this process and prints
-requests/s and latency percentiles.
+requests/s, latency percentiles and the server's CPU time per request (the figure that
+does not depend on what else the machine is running; the client shares the machine).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -72,10 +74,21 @@ async def drive(url: str, seconds: float, connections: int) -> tuple[float, list
     return len(latencies) / elapsed, latencies, errors
 
 
-def report(name: str, rate: float, lat: list[float], errors: int) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a server process and its worker children (Linux /proc)."""
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        stats = [Path(f"/proc/{p}/stat").read_text() for p in [pid, *map(int, kids)]]
+    except OSError:
+        return float("nan")
+    tick = os.sysconf("SC_CLK_TCK")
+    return sum(int(f[11]) + int(f[12]) for f in (s.rsplit(")", 1)[1].split() for s in stats)) / tick
+
+
+def report(name: str, rate: float, lat: list[float], errors: int, cpu: float) -> None:
     q = statistics.quantiles(lat, n=100)
     print(f"{name:<22} {rate:8.0f} req/s   p50 {q[49] * 1000:6.1f} ms   "
-          f"p99 {q[98] * 1000:6.1f} ms   non-2xx {errors}")
+          f"p99 {q[98] * 1000:6.1f} ms   server CPU {cpu * 1000:5.2f} ms/req   non-2xx {errors}")
 
 
 def main() -> None:
@@ -96,12 +109,16 @@ def main() -> None:
             wait(echo_port)
             wait(api_port)
             runs = {}
-            for name, url in (("echo", f"http://127.0.0.1:{echo_port}/echo"),
-                              ("POST /v1/evaluate", f"http://127.0.0.1:{api_port}/v1/evaluate"),
-                              ("POST /v1/cases", f"http://127.0.0.1:{api_port}/v1/cases")):
+            for name, url, proc in (
+                    ("echo", f"http://127.0.0.1:{echo_port}/echo", procs[0]),
+                    ("POST /v1/evaluate", f"http://127.0.0.1:{api_port}/v1/evaluate", procs[1]),
+                    ("POST /v1/cases", f"http://127.0.0.1:{api_port}/v1/cases", procs[1])):
                 asyncio.run(drive(url, 1, args.connections))  # warm-up
+                cpu = cpu_seconds(proc.pid)
                 runs[name] = asyncio.run(drive(url, args.seconds, args.connections))
-                report(name, *runs[name])
+                # CPU per request does not depend on what else the machine runs
+                cpu = (cpu_seconds(proc.pid) - cpu) / len(runs[name][1])
+                report(name, *runs[name], cpu)
             ratio = runs["POST /v1/evaluate"][0] / runs["echo"][0]
             print(f"evaluate / echo: {ratio:.0%} (target >= 40%); cases target >= 1,500/s, "
                   f"p99 <= 30 ms at {args.connections} connections, {args.workers} worker(s)")

@@ -20,6 +20,7 @@ from kernel import views as v
 from kernel.auth import ServerConfig, TokenTable
 from kernel.catalogue import UnknownItem
 from kernel.core import InputError, Kernel
+from kernel.groupcommit import writer
 from kernel.lifecycle import IdempotencyConflict, Lifecycle, NotFound, StateError
 from kernel.manager import call_each
 from kernel.models import Application, Decision, Item
@@ -217,6 +218,7 @@ def create_app(kernel: Kernel, config: ServerConfig | None = None,
     app = web.Application(middlewares=[errors, auth(tokens)], client_max_size=1 << 20)
     app[KERNEL], app[CONFIG] = kernel, config
     app[LIFECYCLE] = Lifecycle(kernel, config.warnings)
+    app.cleanup_ctx.append(writer(app[LIFECYCLE].intake))
     for r in ROUTES:
         app.router.add_route(r.method, r.path, r.handler)
     app.router.add_get("/openapi.json", spec)

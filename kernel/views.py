@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime, time
 from pathlib import Path
@@ -14,6 +15,7 @@ from pydantic_core import to_json
 from kernel import apimodels as m
 from kernel.core import InputError, Kernel
 from kernel.decide import HALL_TZ, due
+from kernel.groupcommit import WRITER
 from kernel.lifecycle import Lifecycle
 from kernel.manager import describe
 from kernel.models import TimeLimit
@@ -56,9 +58,14 @@ async def submit(request: web.Request) -> web.Response:
     data = await body(request)
     key = request.headers.get("Idempotency-Key")
     lc = request.app[LIFECYCLE]
-    case_id, created = lc.submit(data, key)
-    case = lc.brief(case_id)
-    return answer({**case, "created": created}, status=201 if created else 200)
+    if key is None:  # evaluated here, outside any transaction
+        sub = lc.prepare(data)
+    else:  # looks the key up first
+        sub = await asyncio.get_running_loop().run_in_executor(None, lc.prepare, data, key)
+    if isinstance(sub, str):
+        return answer({**lc.brief(sub), "created": False})
+    done = await request.app[WRITER].submit(sub)
+    return answer(done.answer(), status=201 if done.created else 200)
 
 
 async def get_case(request: web.Request) -> web.Response:
