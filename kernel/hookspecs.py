@@ -103,7 +103,7 @@ def onetrip_decision_made(case: CaseContext, decision: Decision) -> None:
     (``/v1/evaluate``, ``onetrip evaluate``) nor in the sandbox: this is the place for
     side effects such as recording a commitment or opening an outgoing document.
     An exception here is logged and turned into a flag on the decision; it never undoes
-    the decision.
+    the decision. Delivery is at least once, like ``onetrip_case_event``'s: be idempotent.
 
     .. versionadded:: 0.1
     """
@@ -118,7 +118,11 @@ def onetrip_case_event(case_id: str, event: str, payload: dict[str, Any]) -> Non
         resumed, paused, clock_resumed, completed, terminated``.
     :param payload: the event's JSON payload as stored.
 
-    Called after the event is committed; never in the sandbox. Exceptions are logged.
+    Called after the event is committed; never in the sandbox. Delivery is at least once
+    (see ``kernel.outbox``): an event is marked delivered to a plugin only after its call
+    returns, so after a crash, or after this hook raised (logged, then retried by the next
+    sweep), a plugin may hear of one event again. Implementations must be idempotent, e.g.
+    keyed on ``(case_id, event)``.
 
     .. versionadded:: 0.1
     """
