@@ -24,6 +24,7 @@ from kernel.groupcommit import writer
 from kernel.lifecycle import IdempotencyConflict, Lifecycle, NotFound, StateError
 from kernel.manager import call_each
 from kernel.models import Application, Decision, Item
+from kernel.rulesedit import Forbidden, RulesEditor
 from kernel.views import KERNEL, LIFECYCLE
 from kernel.yamlsrc import SourceError
 
@@ -43,6 +44,7 @@ class Route:
     body: type[BaseModel] | None = None
     answer: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
+    raw: str | None = None  # media type of a body that is not JSON
 
 
 ROUTES = (
@@ -67,6 +69,10 @@ ROUTES = (
     Route("GET", "/v1/plugins", v.plugins, "read", "Loaded plugins and their hooks"),
     Route("GET", "/v1/rulesets", v.rulesets, "read", "Rulesets loaded",
           answer=m.RulesetInfo),
+    Route("PUT", "/v1/rulesets/{ruleset}", v.put_ruleset, "rules",
+          "Replace (same version) or add a ruleset file, YAML body; a rule author only for "
+          "their department. Checked with the whole rulebook, then live", answer=m.RulesChanged,
+          raw="application/yaml"),
     Route("GET", "/v1/calendar/deadline", v.deadline, "read",
           "When a limit counted from a start day ends", answer=m.Deadline,
           query=m.DeadlineQuery),
@@ -95,6 +101,7 @@ ERRORS: tuple[tuple[type[BaseException], int, str], ...] = (
     (InputError, 422, "invalid"),
     (calendars.CalendarCoverageError, 422, "calendar_not_covered"),
     (SourceError, 422, "rules_invalid"),
+    (Forbidden, 403, "forbidden"),
 )
 
 
@@ -113,6 +120,9 @@ async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
         return _error(409, exc.code, str(exc), exc.field)
     except tuple(t for t, _, _ in ERRORS) as exc:
         status, code = next((s, c) for t, s, c in ERRORS if isinstance(exc, t))
+        if isinstance(exc, SourceError):  # each problem with its file:line
+            return v.answer({"error": {"code": code, "message": str(exc), "field": "body",
+                                       "problems": [vars(p) for p in exc.problems]}}, status)
         return _error(status, code, str(exc), getattr(exc, "field", None))
     except Exception:
         log.exception("internal error on %s %s", request.method, request.path)
@@ -134,6 +144,7 @@ def auth(tokens: TokenTable) -> Any:
             return _error(401, "unauthorized", "a valid bearer token is required")
         if not who.may(grant):
             return _error(403, "forbidden", f"role {who.role} may not do this ({grant})")
+        request[v.PRINCIPAL] = who
         return await handler(request)
 
     return check
@@ -151,8 +162,11 @@ def openapi() -> dict[str, Any]:
         if r.body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": keys[(r.body, "validation")]}}}
+        elif r.raw:
+            op["requestBody"] = {"required": True, "content": {r.raw: {"schema": {
+                "type": "string"}}}}
         params = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-                  for p in ("id", "code") if "{" + p + "}" in r.path]
+                  for p in ("id", "code", "ruleset") if "{" + p + "}" in r.path]
         if r.query is not None:
             params += [{"name": k, "in": "query", "required": f.is_required(),
                         "description": f.description or ""}
@@ -210,6 +224,27 @@ def sweeper(interval: float) -> Any:
     return run
 
 
+def rules_watch(interval: float) -> Any:
+    """A cleanup_ctx resource: reloads the rules when another process changed a rule file."""
+
+    async def run(app: web.Application) -> AsyncIterator[None]:
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(interval)
+                try:  # on this thread: evaluations never see a rulebook being closed
+                    app[v.RULES].refresh()
+                except Exception:
+                    log.exception("rules check failed; retrying in %ss", interval)
+
+        task = asyncio.create_task(loop())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return run
+
+
 def create_app(kernel: Kernel, config: ServerConfig | None = None,
                sweep: bool = True) -> web.Application:
     """The API application for a started kernel; plugins add their routes."""
@@ -223,7 +258,9 @@ def create_app(kernel: Kernel, config: ServerConfig | None = None,
         app.router.add_route(r.method, r.path, r.handler)
     app.router.add_get("/openapi.json", spec)
     app.router.add_get("/docs", docs)
+    app[v.RULES] = RulesEditor(kernel)
     if sweep:
         app.cleanup_ctx.append(sweeper(config.sweep_interval))
+        app.cleanup_ctx.append(rules_watch(config.rules_check_interval))
     call_each(kernel.pm, "onetrip_web_routes", app=app)
     return app

@@ -16,6 +16,13 @@ class ErrorDetail(BaseModel):
     code: str = Field(description="machine-readable, e.g. invalid, unknown_item, invalid_state")
     message: str
     field: str | None = Field(None, description="dotted path of the offending input")
+    problems: list[Problem] | None = Field(None, description="rule file problems, file:line")
+
+
+class Problem(BaseModel):
+    file: str
+    line: int
+    message: str
 
 
 class ErrorBody(BaseModel):
@@ -131,6 +138,18 @@ class Health(BaseModel):
     status: Literal["ok"]
     database: str
     rules: int
+
+
+class RulesChanged(BaseModel):
+    """The audit record of a ruleset written over the API."""
+
+    ruleset: str
+    version: str
+    department: str
+    file: str
+    hash: str = Field(description="sha256 of the file as written")
+    author: str
+    at: datetime
 
 
 class RulesetInfo(BaseModel):

@@ -39,6 +39,8 @@ class ServerConfig(BaseModel):
     tokens: list[TokenSpec] = []
     warnings: dict[str, int] = Field(default_factory=lambda: {"yellow": 5, "red": 2})
     sweep_interval: float = Field(30.0, gt=0, description="seconds between timer sweeps")
+    rules_check_interval: float = Field(
+        5.0, gt=0, description="seconds between checks for rule files changed by another process")
 
 
 @dataclass(frozen=True)

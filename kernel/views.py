@@ -13,15 +13,21 @@ from pydantic import BaseModel
 from pydantic_core import to_json
 
 from kernel import apimodels as m
+from kernel.auth import ANONYMOUS_ADMIN, Principal
 from kernel.core import InputError, Kernel
 from kernel.decide import HALL_TZ, due
 from kernel.groupcommit import WRITER
 from kernel.lifecycle import Lifecycle
 from kernel.manager import describe
 from kernel.models import TimeLimit
+from kernel.rulesedit import RulesEditor
 
 KERNEL = web.AppKey("kernel", Kernel)
 LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
+RULES = web.AppKey("rules", RulesEditor)
+# Who is calling, set by the auth middleware (aiohttp before 3.12 has no RequestKey).
+PRINCIPAL: Any = (web.RequestKey("principal", Principal) if hasattr(web, "RequestKey")
+                  else "onetrip.principal")
 
 
 class BadJSON(ValueError):
@@ -122,6 +128,13 @@ async def rulesets(request: web.Request) -> web.Response:
         "title": f.title, "effective_from": f.effective.from_,
         "effective_until": f.effective.until, "file": Path(path).name,
     } for f, path, _line in request.app[KERNEL].rulebook.files])
+
+
+async def put_ruleset(request: web.Request) -> web.Response:
+    body = await request.read()
+    editor, who = request.app[RULES], request.get(PRINCIPAL, ANONYMOUS_ADMIN)
+    done = editor.put(request.match_info["ruleset"], body, who)
+    return answer(done)
 
 
 async def deadline(request: web.Request) -> web.Response:

@@ -1,0 +1,212 @@
+"""Rule authors change their department's rulesets: check with the whole rulebook, write, reload."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import insert
+
+from kernel.core import InputError
+from kernel.db import writing
+from kernel.store import RulesChange, now
+from kernel.yamlsrc import Problem, SourceError
+
+log = logging.getLogger("onetrip.rules")
+MAX_BYTES = 256 * 1024
+
+
+class Forbidden(PermissionError):
+    """A rule author touching another department's rules (403)."""
+
+    field = None
+
+
+def fingerprint(dirs: list[Path]) -> str:
+    """Names, sizes and change times of every rule file: cheap enough to poll."""
+    h = hashlib.sha256()
+    for d in map(Path, dirs):
+        for p in sorted(d.rglob("*.y*ml")) if d.is_dir() else [d]:
+            try:
+                st = p.stat()
+            except OSError:
+                continue  # removed meanwhile: the next poll sees the new state
+            h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
+    return h.hexdigest()
+
+
+def _loaded_as_on_disk(kernel: Any) -> bool:
+    """Whether the rules in force were loaded from the files as they are now."""
+    book = kernel.rulebook
+    loaded = {(r.file, r.hash) for r in (*book.rules, *book.skipped)}
+    disk = {(str(p), hashlib.sha256(p.read_bytes()).hexdigest()[:12])
+            for d in map(Path, kernel.rule_dirs)
+            for p in (sorted(d.rglob("*.y*ml")) if d.is_dir() else [d])}
+    return loaded == disk
+
+
+def _peek(text: str) -> dict[str, Any]:
+    """The file's top-level keys if it parses; the full check comes later, with lines."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _slug(value: Any) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(value)).strip("._") or "ruleset"
+
+
+class RulesEditor:
+    """Writes rulesets for one kernel and follows changes other processes make."""
+
+    def __init__(self, kernel: Any):
+        self.kernel = kernel
+        self.lock = threading.Lock()  # one change at a time in this process
+        # "" forces a reload at the first check: files changed since the kernel loaded them
+        self.seen = fingerprint(kernel.rule_dirs) if _loaded_as_on_disk(kernel) else ""
+
+    def put(self, ruleset: str, body: bytes, author: Any) -> dict[str, Any]:
+        """Check ``body`` as ruleset ``ruleset`` with every other file, then make it live."""
+        text = self._text(body)
+        with self.lock:
+            info = _peek(text)
+            for spec, _path, _line in self._files(ruleset):
+                self._allow(author, spec.department)
+            if isinstance(info.get("department"), str):
+                self._allow(author, info["department"])
+            target = self._target(ruleset, info)
+            spec = self._check(target, text)
+            if spec.ruleset != ruleset:
+                raise InputError("ruleset", f"the file declares ruleset {spec.ruleset!r}, "
+                                 f"the address {ruleset!r}")
+            self._allow(author, spec.department)
+            _write_atomically(target, text)
+            self.kernel.reload_rules()
+            self.seen = fingerprint(self.kernel.rule_dirs)
+            return self._audit(spec, target, text, author)
+
+    def refresh(self) -> bool:
+        """Reload when another process changed a rule file; on error the rules stay."""
+        seen = fingerprint(self.kernel.rule_dirs)
+        if seen == self.seen:
+            return False
+        self.seen = seen
+        try:
+            self.kernel.reload_rules()
+        except SourceError as exc:
+            log.error("rule files changed but do not load; the rules in force stay:\n%s", exc)
+            return False
+        log.info("rule files changed: rules reloaded")
+        return True
+
+    # -- steps ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _text(body: bytes) -> str:
+        if len(body) > MAX_BYTES:
+            raise InputError("body", f"a ruleset file is at most {MAX_BYTES} bytes")
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError("body", f"a ruleset file is UTF-8 text: {exc}") from None
+
+    def _files(self, ruleset: str) -> list:
+        return [f for f in self.kernel.rulebook.files if f[0].ruleset == ruleset]
+
+    @staticmethod
+    def _allow(author: Any, department: str) -> None:
+        if not author.may("rules", department):
+            raise Forbidden(f"role {author.role} of {author.department or 'no department'} "
+                            f"may not change rules of {department}")
+
+    def _target(self, ruleset: str, info: dict[str, Any]) -> Path:
+        """The file replaced (same ruleset and version) or added, in its department's folder."""
+        version = info.get("version")  # unreadable: check in place of the ruleset's file
+        same = [Path(p) for spec, p, _ in self._files(ruleset)
+                if version is None or str(version) == spec.version]
+        if same:
+            return same[0]
+        dept = info.get("department")
+        name = _slug(ruleset) + (f"@{_slug(version)}" if self._files(ruleset) else "")
+        folder = self._folder(dept if isinstance(dept, str) else "")
+        return folder / f"{name}.yaml"
+
+    def _folder(self, department: str) -> Path:
+        dirs = [Path(d) for d in self.kernel.rule_dirs if Path(d).is_dir()]
+        named = [d for d in dirs if d.name == department]
+        holding = [Path(p).parent for spec, p, _ in self.kernel.rulebook.files
+                   if spec.department == department and Path(p).parent in dirs]
+        found = named or holding
+        if not found:
+            raise InputError("department", f"no rules folder for department {department!r}")
+        return found[0]
+
+    def _check(self, target: Path, text: str) -> Any:
+        """Load the whole rulebook from a copy with ``target`` written; raise SourceError."""
+        with tempfile.TemporaryDirectory(prefix="onetrip-rules-") as tmp:
+            dirs, names = [], {}
+            for i, d in enumerate(map(Path, self.kernel.rule_dirs)):
+                copy = Path(tmp) / str(i) / d.name
+                (shutil.copytree if d.is_dir() else _copy_file)(d, copy)
+                dirs.append(copy)
+                names[str(copy)] = d.name
+            rel = next((i, target.relative_to(d)) for i, d in enumerate(
+                map(Path, self.kernel.rule_dirs)) if target.is_relative_to(d))
+            candidate = dirs[rel[0]] / rel[1] if rel[1].parts else dirs[rel[0]]
+            candidate.write_text(text, encoding="utf-8")
+            try:
+                book = self.kernel.load_rules(dirs)
+            except SourceError as exc:
+                raise SourceError([_rename(p, names) for p in exc.problems]) from None
+            try:
+                return next(spec for spec, p, _ in book.files if Path(p) == candidate)
+            finally:
+                book.close()
+
+    def _audit(self, spec: Any, target: Path, text: str, author: Any) -> dict[str, Any]:
+        row = {"ruleset": spec.ruleset, "version": spec.version, "department": spec.department,
+               "file": target.name, "hash": hashlib.sha256(text.encode()).hexdigest(),
+               "author": author.name or f"{author.role}:{author.department or '-'}",
+               "at": now()}
+        with writing(self.kernel.db) as s:
+            s.execute(insert(RulesChange).values(row))
+        log.info("ruleset %s %s (%s) written by %s", spec.ruleset, spec.version, target.name,
+                 row["author"])
+        return row
+
+
+def _copy_file(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, dst)
+
+
+def _rename(problem: Problem, names: dict[str, str]) -> Problem:
+    """A problem in the temporary copy, named as ``folder/file`` of the real rules."""
+    for copy, name in names.items():
+        if problem.file.startswith(copy):
+            return Problem(name + problem.file[len(copy):], problem.line, problem.message)
+    return problem
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    """Readers see the old file or the new one, never half of it (same-folder rename)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,181 @@
+"""PUT /v1/rulesets/{ruleset}: own department only, checked with the whole rulebook, then live."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import shutil
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from casekit import TEST_RULES, application
+from sqlalchemy import select
+from sqlmodel import Session
+
+from kernel.api import create_app
+from kernel.auth import ServerConfig, TokenSpec
+from kernel.core import Kernel
+from kernel.store import RulesChange
+
+NR, HOUSING, CLERK = "nr-author-0123456789", "housing-author-01234", "clerk-token-0123456789"
+CONFIG = ServerConfig(tokens=[
+    TokenSpec(token=NR, role="rule_author", department="natural_resources", name="王工"),
+    TokenSpec(token=HOUSING, role="rule_author", department="housing"),
+    TokenSpec(token=CLERK, role="clerk")], rules_check_interval=0.05)
+URL = "/v1/rulesets/natural_resources.multi_review"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def rule_dirs(tmp_path):
+    """Writable copies of the test rule folders: the repository's files are never written."""
+    out = []
+    for i, d in enumerate(TEST_RULES):
+        copy = tmp_path / "rules" / f"{i}" / d.name
+        shutil.copytree(d, copy)
+        out.append(copy)
+    return out
+
+
+@pytest.fixture
+def started(db_url, rule_dirs):
+    kernels = []
+
+    def start() -> Kernel:
+        kernels.append(Kernel.start(db_url=db_url, rule_dirs=rule_dirs))
+        return kernels[-1]
+
+    yield start
+    for k in kernels:
+        k.close()
+
+
+def multi_review(committed: int) -> str:
+    """The shipped ruleset with another committed limit (same version: replaces the file)."""
+    text = (TEST_RULES[1] / "multi_review.yaml").read_text(encoding="utf-8")
+    assert "committed: {working_days: 27}" in text
+    return text.replace("committed: {working_days: 27}",
+                        f"committed: {{working_days: {committed}}}")
+
+
+def run(kernel, steps, sweep=False):
+    async def main():
+        app = create_app(kernel, CONFIG, sweep=sweep)
+        async with TestClient(TestServer(app)) as client:
+            return await steps(client)
+
+    return asyncio.run(main())
+
+
+async def committed_days(c) -> int:
+    resp = await c.post("/v1/evaluate", json=application(), headers=bearer(NR))
+    return (await resp.json())["time_limits"]["committed"]["amount"]
+
+
+def test_own_department_changes_its_ruleset_and_it_is_live_and_audited(started, rule_dirs):
+    kernel = started()
+    body = multi_review(25)
+
+    async def steps(c):
+        assert await committed_days(c) == 27
+        resp = await c.put(URL, data=body.encode(), headers=bearer(NR))
+        done = await resp.json()
+        assert resp.status == 200, done
+        assert await committed_days(c) == 25
+        return done
+
+    done = run(kernel, steps)
+    assert (done["ruleset"], done["version"], done["author"]) == (
+        "natural_resources.multi_review", "2019.1", "王工")
+    assert done["hash"] == hashlib.sha256(body.encode()).hexdigest()
+    assert (rule_dirs[1] / "multi_review.yaml").read_text(encoding="utf-8") == body
+    with Session(kernel.db) as s:
+        rows = s.scalars(select(RulesChange)).all()
+    assert [(r.ruleset, r.department, r.file, r.hash) for r in rows] == [
+        ("natural_resources.multi_review", "natural_resources", "multi_review.yaml",
+         done["hash"])]
+
+
+def test_other_department_and_other_roles_are_refused(started, rule_dirs):
+    kernel = started()
+    before = (rule_dirs[1] / "multi_review.yaml").read_text(encoding="utf-8")
+    moved = multi_review(25).replace("department: natural_resources", "department: housing")
+
+    async def steps(c):
+        out = []
+        for token, body in ((HOUSING, multi_review(25)), (HOUSING, moved), (CLERK, before)):
+            resp = await c.put(URL, data=body.encode(), headers=bearer(token))
+            out.append((resp.status, (await resp.json())["error"]["code"]))
+        # a new ruleset that claims natural_resources, from housing's author
+        resp = await c.put("/v1/rulesets/natural_resources.extra",
+                           data=multi_review(20).replace("multi_review", "extra").encode(),
+                           headers=bearer(HOUSING))
+        out.append((resp.status, (await resp.json())["error"]["code"]))
+        out.append(await committed_days(c))
+        return out
+
+    assert run(kernel, steps) == [(403, "forbidden")] * 4 + [27]
+    assert (rule_dirs[1] / "multi_review.yaml").read_text(encoding="utf-8") == before
+
+
+BROKEN = [
+    # (what, change to the file, line the problem is reported on)
+    # a flow list opened on line 11; the parser fails at the block entry "-" on line 12
+    ("YAML syntax", lambda t: t.replace("      all:\n", "      all: [\n"), 12),
+    # condition problems are reported at the rule's "when:" (line 10)
+    ("unknown fact", lambda t: t.replace("fact: item.code", "fact: item.colour"), 10),
+    ("same days as another ruleset's version",
+     lambda t: t.replace("natural_resources.multi_review", "test.tolerance")
+     .replace('"2019.1"', '"2019.2"'), 2),
+]
+
+
+@pytest.mark.parametrize("what,change,line", BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_file_is_422_with_its_line_and_the_old_rules_stay(started, rule_dirs, what,
+                                                                 change, line):
+    kernel = started()
+    text = multi_review(25)
+    broken = change(text)
+    assert broken != text
+    url = URL if "tolerance" not in broken else "/v1/rulesets/test.tolerance"
+    before = sorted(p.read_text(encoding="utf-8") for d in rule_dirs for p in d.rglob("*"))
+
+    async def steps(c):
+        resp = await c.put(url, data=broken.encode(), headers=bearer(NR))
+        err = (await resp.json())["error"]
+        return resp.status, err, await committed_days(c)
+
+    status, err, days = run(kernel, steps)
+    assert (status, err["code"], days) == (422, "rules_invalid", 27)
+    assert err["problems"][0]["line"] == line, err
+    assert err["problems"][0]["file"].endswith(".yaml")
+    assert f":{line}:" in err["message"]
+    after = sorted(p.read_text(encoding="utf-8") for d in rule_dirs for p in d.rglob("*"))
+    assert after == before  # nothing written, not even a temporary file
+
+
+def test_another_process_notices_the_change(started):
+    writer, follower = started(), started()
+
+    async def steps(c):
+        resp = await c.put(URL, data=multi_review(22).encode(), headers=bearer(NR))
+        assert resp.status == 200
+
+    run(writer, steps)
+
+    async def follow(c):
+        for _ in range(100):
+            if await committed_days(c) == 22:
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+    # the follower loaded its rules before the change; its watcher reloads them
+    assert [r.title for r in follower.rulebook.rules if r.id == "compress-merged-land-site"] \
+        == [r.title for r in writer.rulebook.rules if r.id == "compress-merged-land-site"]
+    before = follower.rulebook
+    assert run(follower, follow, sweep=True)
+    assert follower.rulebook is not before
