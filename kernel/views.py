@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic_core import to_json
 
+import calendars
 from kernel import apimodels as m
 from kernel.auth import ANONYMOUS_ADMIN, Principal
 from kernel.core import InputError, Kernel
@@ -54,9 +57,20 @@ def query(request: web.Request, model: type[BaseModel]) -> Any:
     return model.model_validate(dict(request.query))
 
 
+@contextmanager
+def dated(field: str) -> Iterator[None]:
+    """A date the calendar does not cover comes from ``field``: the error names it."""
+    try:
+        yield
+    except calendars.CalendarCoverageError as exc:
+        exc.field = field
+        raise
+
+
 async def evaluate(request: web.Request) -> web.Response:
     data = await body(request)
-    decision, _ = request.app[KERNEL].evaluate(data)
+    with dated("submitted_at"):
+        decision, _ = request.app[KERNEL].evaluate(data)
     return answer(decision.model_dump(mode="json"))
 
 
@@ -64,10 +78,11 @@ async def submit(request: web.Request) -> web.Response:
     data = await body(request)
     key = request.headers.get("Idempotency-Key")
     lc = request.app[LIFECYCLE]
-    if key is None:  # evaluated here, outside any transaction
-        sub = lc.prepare(data)
-    else:  # looks the key up first
-        sub = await asyncio.get_running_loop().run_in_executor(None, lc.prepare, data, key)
+    with dated("submitted_at"):
+        if key is None:  # evaluated here, outside any transaction
+            sub = lc.prepare(data)
+        else:  # looks the key up first
+            sub = await asyncio.get_running_loop().run_in_executor(None, lc.prepare, data, key)
     if isinstance(sub, str):
         return answer({**lc.brief(sub), "created": False})
     done = await request.app[WRITER].submit(sub)
@@ -147,8 +162,9 @@ async def deadline(request: web.Request) -> web.Response:
         if unit == "office_hours":
             raise InputError("start", "office hours count from a moment: give a date and time")
         start = datetime.combine(start, time(12), HALL_TZ)
-    return answer({"start": q.start, "limit": limit.model_dump(),
-                   "due": due(request.app[KERNEL].calendar, start, limit)})
+    with dated("start"):
+        end = due(request.app[KERNEL].calendar, start, limit)
+    return answer({"start": q.start, "limit": limit.model_dump(), "due": end})
 
 
 async def healthz(request: web.Request) -> web.Response:

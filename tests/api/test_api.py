@@ -120,7 +120,7 @@ BAD_SUBMISSIONS = [
     ({**application(), "items": ["NR-NOPE"]}, 422, "unknown_item", "items.0"),
     (_bad_credit_code(), 422, "invalid", "applicant.organisation.credit_code"),
     ({**application(), "submitted_at": "2027-03-01T10:00:00+08:00"}, 422,
-     "calendar_not_covered", None),
+     "calendar_not_covered", "submitted_at"),
     ({**application(), "facts": {"project.kind": 3}}, 422, "invalid", "facts.project.kind"),
     ([1, 2], 422, "invalid", None),
 ]
@@ -165,7 +165,8 @@ def test_case_errors(kernel):
         assert (s, err["error"]["code"]) == (422, "invalid")
         s, err = await json_of(await c.get("/v1/calendar/deadline", params={
             "start": "2027-07-25", "working_days": "1"}))
-        assert (s, err["error"]["code"]) == (422, "calendar_not_covered")
+        assert (s, err["error"]["code"], err["error"]["field"]) == (
+            422, "calendar_not_covered", "start")
 
     call(kernel, steps)
 
