@@ -111,7 +111,7 @@ class NewDocument(_In):
     flow: Literal["incoming", "outgoing"]
     title: Name
     type: Name = Field(description="文种, e.g. 通知, 请示, 函, 容缺受理通知书")
-    urgency: str = "平件"
+    urgency: str = Field("normal", description="特急, 加急, 平件 (or extra_urgent, urgent, normal)")
     lead: Name | None = Field(None, description="lead (主办) department; rules may name it")
     co_handling: tuple[Name, ...] = Field((), max_length=30, description="协办 departments")
     sender: Name | None = Field(None, description="来文单位 of an incoming document")

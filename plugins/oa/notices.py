@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -21,9 +22,10 @@ def open_notices(service: OAService, case: Any, decision: Any) -> list[str]:
     departments = list(dict.fromkeys(item.department for item in case.items))
     opened = []
     for text in decision.notices:
-        kind = text.split("：", 1)[0]
+        heading = text.split("：", 1)[0]  # e.g. 补正材料通知书（一次性告知）
+        kind = re.sub(r"（[^）]*）$", "", heading)
         new = NewDocument(
-            flow="outgoing", title=f"{kind}（{case.case_id}）", type=kind,
+            flow="outgoing", title=f"{heading} {case.case_id}", type=kind,
             urgency=NOTICE_URGENCY, lead=departments[0] if departments else None,
             co_handling=tuple(departments[1:]), received_at=case.at, case_id=case.case_id,
             body=text,
