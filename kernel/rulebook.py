@@ -57,7 +57,7 @@ class RuleFile(_Spec):
     rules: Annotated[list[RuleSpec], Field(min_length=1)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: rules key per-rule caches
 class Rule:
     """A checked rule, ready to match and to cite in a trace."""
 
@@ -166,18 +166,24 @@ class Rulebook:
         self.skipped = skipped
         self.by_name = {r.name: r for r in rules}
         self.matcher = Matcher({
-            r.name: ({"$and": [*_window(r, date_fact), r.expr]}, r.priority) for r in rules
+            r.name: (self.matcher_expr(r, date_fact), r.priority) for r in rules
         }) if rules else None
+
+    @staticmethod
+    def matcher_expr(rule: Rule, date_fact: str = SUBMITTED_ON) -> dict:
+        """The full expression a rule is matched by: its effective dates, then its ``when``."""
+        return {"$and": [*_window(rule, date_fact), rule.expr]}
 
     @classmethod
     def load(cls, dirs: list[Path], facts: FactRegistry, actions: ActionRegistry,
              loaded: set[str], date_fact: str = SUBMITTED_ON) -> Rulebook:
-        """Read every ``*.yaml`` below ``dirs``; raise SourceError if anything is wrong.
+        """Read every ``*.yaml`` below ``dirs`` (folders or files); raise SourceError.
 
         ``date_fact`` (integer yyyymmdd) picks the rulesets in force; plugins that match
         something other than applications (e.g. documents) name their own.
         """
-        paths = [p for d in dirs for p in sorted(Path(d).rglob("*.y*ml"))]
+        paths = [p for d in map(Path, dirs)
+                 for p in (sorted(d.rglob("*.y*ml")) if d.is_dir() else [d])]
         files, rules, skipped, problems = [], [], [], []
         for path in paths:
             try:
