@@ -73,7 +73,7 @@ class Plan:
 
 
 def _limit(plan: Plan, p: LimitSpec, doc: Any) -> None:
-    plan.limit = p.limit()
+    plan.limit = p.limit
 
 
 def _chase(plan: Plan, p: Chase, doc: Any) -> None:
