@@ -28,12 +28,31 @@ def register(subparsers: Any) -> None:
         p.add_argument("--as-of", type=_when, default=None, help="ISO time with zone (now)")
         p.add_argument("--db", help="database URL (default: ONETRIP_DATABASE_URL or SQLite)")
         p.set_defaults(func=_run)
+    p = sub.add_parser("lint", help="check OA rule files; prints file:line: message")
+    p.add_argument("paths", nargs="*", help="rule folders or files (default: rules/oa)")
+    p.set_defaults(func=_lint)
     p = sub.add_parser("metrics", help="delay rate and error rate, per department and month")
     p.add_argument("--from", dest="start", type=date.fromisoformat, default=None)
     p.add_argument("--to", dest="end", type=date.fromisoformat, default=None)
     p.add_argument("--department", default=None)
     p.add_argument("--db", help="database URL (default: ONETRIP_DATABASE_URL or SQLite)")
     p.set_defaults(func=_run)
+
+
+def _lint(args: argparse.Namespace) -> int:
+    from kernel.manager import BUILTIN_PLUGINS
+    from kernel.yamlsrc import SourceError
+    from plugins.oa import RULES
+    from plugins.oa.rules import OARules
+
+    try:
+        rules = OARules(args.paths or [RULES], {p.rsplit(".", 1)[-1] for p in BUILTIN_PLUGINS})
+    except SourceError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"{len(rules.book.files)} rulesets, {len(rules.book.rules)} rules: ok")
+    rules.close()
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -83,3 +83,28 @@ def test_cli_chase_is_idempotent(db_url, capsys):
     assert [c["doc_id"] for c in json.loads(capsys.readouterr().out)] == [doc["id"]]
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_oa_rules_lint_names_file_and_line(tmp_path, capsys):
+    assert main(["oa", "lint"]) == 0
+    assert "rules: ok" in capsys.readouterr().out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("""\
+ruleset: oa.bad
+version: "1"
+department: oa
+reference: 本地惯例
+effective: {from: 2019-01-01}
+rules:
+  - id: x
+    title: 未声明的事实与动作
+    when: {fact: doc.colour, eq: red}
+    then:
+      - set_step_limit: {working_days: 2, office_hours: 3}
+      - accept: {}
+""", encoding="utf-8")
+    assert main(["oa", "lint", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:9: rule x: unknown fact 'doc.colour'" in err
+    assert f"{bad}:11:" in err and "exactly one" in err
+    assert f"{bad}:12: unknown action 'accept'" in err  # the kernel's case actions are not OA's
