@@ -107,7 +107,8 @@ class OAService:
             result, reason = self._result(doc, step, adv)
             done = s.execute(update(OAStep).where(OAStep.id == step.id,
                                                   OAStep.finished_at.is_(None))
-                             .values(finished_at=at, result=result, reason=reason))
+                             .values(finished_at=at, result=result, reason=reason)
+                             .execution_options(synchronize_session=False))
             if done.rowcount != 1:
                 raise OAError(409, "conflict", "the step was finished meanwhile", "step")
             self._next(s, doc, step, result, at)
@@ -181,7 +182,8 @@ class OAService:
                 # Conditional update: two sweepers never both chase the same step.
                 hit = s.execute(update(OAStep).where(OAStep.id == step.id,
                                                      OAStep.chased_at.is_(None))
-                                .values(chased_at=as_of))
+                                .values(chased_at=as_of)
+                                .execution_options(synchronize_session=False))
                 if hit.rowcount == 1:
                     out.append(self._row(step, doc) | {"chased_at": iso(as_of, self.tz)})
         return out
