@@ -7,8 +7,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import select
 
+from kernel.db import reading
 from plugins.oa.models import OADocument, OAStep, local_day, utc
 
 NO_LEAD = "-"
@@ -41,7 +42,7 @@ def metrics(engine: Engine, start: date | None = None, end: date | None = None,
     def inside(day: date) -> bool:
         return (start is None or start <= day) and (end is None or day <= end)
 
-    with Session(engine) as s:
+    with reading(engine) as s:
         docs = {d.id: d for d in s.exec(select(OADocument)).all()
                 if department is None or (d.lead or NO_LEAD) == department}
         steps = [st for st in s.exec(select(OAStep)).all() if st.doc_id in docs]

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from calendars import CalendarCoverageError
+from kernel.db import reading, writing
 from plugins.oa.models import (
     FLOWS,
     RETURNS,
@@ -44,7 +45,7 @@ def _calendar_field(field: str) -> Iterator[None]:
     try:
         yield
     except CalendarCoverageError as exc:
-        raise OAError(422, "calendar", str(exc), field) from None
+        raise OAError(422, "calendar_not_covered", str(exc), field) from None
 
 
 def now() -> datetime:
@@ -78,11 +79,10 @@ class OAService:
         doc.lead = doc.lead or route.lead
         if doc.flow == "outgoing":  # joint issuers countersign (条例 art. 22), and whom rules add
             doc.countersign = list(dict.fromkeys([*doc.co_handling, *route.countersign]))
-        doc_id = doc.id
-        with _calendar_field("received_at"), Session(self.engine) as s, s.begin():
+        with _calendar_field("received_at"), writing(self.engine) as s:
             s.add(doc)
             self._open(s, doc, FLOWS[doc.flow][0], doc.received_at, 0)
-        return self.get(doc_id)
+        return self.get(doc.id)
 
     def _open(self, s: Session, doc: OADocument, step: str, start: datetime, seq: int,
               returns: int = 0) -> None:
@@ -97,7 +97,7 @@ class OAService:
 
     def advance(self, doc_id: str, adv: Advance) -> dict[str, Any]:
         """Finish the current step and open the next (or end the document); all or nothing."""
-        with _calendar_field("at"), Session(self.engine) as s, s.begin():
+        with _calendar_field("at"), writing(self.engine) as s:
             doc = self._doc(s, doc_id)
             step = self._current(s, doc, adv)
             at = utc(adv.at) or now()
@@ -173,7 +173,7 @@ class OAService:
     def chase(self, as_of: datetime) -> list[dict[str, Any]]:
         """Record a chase on every open step whose chase time has come; each step once."""
         as_of = utc(as_of)
-        with Session(self.engine) as s, s.begin():
+        with writing(self.engine) as s:
             rows = s.exec(select(OAStep, OADocument).join(OADocument).where(
                 OAStep.finished_at.is_(None), OAStep.chased_at.is_(None),
                 OAStep.chase_at <= as_of).order_by(OAStep.due_at)).all()
@@ -191,7 +191,7 @@ class OAService:
     # -- reading ------------------------------------------------------------------------
 
     def get(self, doc_id: str) -> dict[str, Any]:
-        with Session(self.engine) as s:
+        with reading(self.engine) as s:
             doc = self._doc(s, doc_id)
             steps = s.exec(select(OAStep).where(OAStep.doc_id == doc_id)
                            .order_by(OAStep.seq)).all()
@@ -200,7 +200,7 @@ class OAService:
     def due(self, as_of: datetime) -> dict[str, list[dict[str, Any]]]:
         """Open steps past their due time, and those inside their chase window."""
         as_of = utc(as_of)
-        with Session(self.engine) as s:
+        with reading(self.engine) as s:
             rows = s.exec(select(OAStep, OADocument).join(OADocument).where(
                 OAStep.finished_at.is_(None)).order_by(OAStep.due_at)).all()
         overdue = [self._row(st, d) for st, d in rows if utc(st.due_at) < as_of]

@@ -11,12 +11,10 @@ from aiohttp import web
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from calendars import CalendarCoverageError
+from kernel.api import KERNEL
 from plugins.oa.metrics import metrics
 from plugins.oa.models import Advance, NewDocument
 from plugins.oa.service import OAError, OAService, now
-
-# Where the kernel sits in the application; becomes ``from kernel.api import KERNEL``.
-KERNEL: web.AppKey[Any] = web.AppKey("oa_kernel", object)
 
 routes = web.RouteTableDef()
 Handler = Callable[[web.Request], Awaitable[web.Response]]
@@ -45,7 +43,7 @@ def _answers(handler: Handler) -> Handler:
             field = ".".join(str(p) for p in first["loc"]) or None
             return error(422, "invalid", f"{field}: {first['msg']}", field)
         except CalendarCoverageError as exc:
-            return error(422, "calendar", str(exc), "at")
+            return error(422, "calendar_not_covered", str(exc), None)
     return wrapped
 
 
@@ -59,7 +57,7 @@ async def _body(request: web.Request) -> Any:
     try:
         return await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise OAError(400, "bad_json", f"the body is not JSON: {exc}") from None
+        raise OAError(400, "malformed_json", f"the body is not JSON: {exc}") from None
 
 
 def _query(request: web.Request, name: str, adapter: TypeAdapter, default: Any = None) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from conftest import at
+from oakit import at
 
 from kernel.cli import main
 from kernel.core import Kernel

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import chinese_calendar
 import pytest
-from conftest import TZ, at
+from oakit import TZ, at
 
 from plugins.oa.models import Advance, NewDocument
 

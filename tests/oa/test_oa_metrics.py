@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from conftest import at
+from oakit import at
 
 from plugins.oa.metrics import metrics
 from plugins.oa.models import Advance, NewDocument
