@@ -112,7 +112,11 @@ class FoldState:
     accepted: bool = False
 
     def waive(self, material: str, reason: str, source: str | None) -> None:
-        self.waived.setdefault(material, Waiver(material=material, reason=reason, source=source))
+        """First reason wins, except that a merged duplicate (asked once, still asked) yields
+        to a reason that spares the material altogether."""
+        old = self.waived.get(material)
+        if old is None or (old.reason == "merged_duplicate" and reason != "merged_duplicate"):
+            self.waived[material] = Waiver(material=material, reason=reason, source=source)
 
 
 def _reject(state: FoldState, p: Reason, item: Item) -> None:
