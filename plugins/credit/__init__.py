@@ -16,7 +16,7 @@ log = logging.getLogger("onetrip.credit")
 FACTS = (
     ("credit.known", "boolean", "the applicant has a credit record (unknown: no record, clean)"),
     ("credit.rating", "string", "tax-credit style rating A/B/M/C/D; absent when unrated"),
-    ("credit.dishonest", "boolean", "listed as judgment defaulter (失信被执行人) on the case's date"),
+    ("credit.dishonest", "boolean", "listed as judgment defaulter (失信被执行人) that day"),
     ("credit.serious_dishonesty", "boolean", "on a serious-dishonesty list on the case's date"),
     ("credit.broken_commitments", "integer", "broken commitments not yet repaired (信用修复)"),
 )
@@ -89,7 +89,8 @@ class Plugin:
         """A termination for a commitment made before this plugin recorded any."""
         who = payload["applicant"]
         due = payload.get("supplement_by")
-        self.store.commit(identifier=str(who["identifier"]).strip().upper(), kind=who["kind"], name=who["name"],
+        self.store.commit(identifier=str(who["identifier"]).strip().upper(), kind=who["kind"],
+                          name=who["name"],
                           case_id=case_id, commitment="tolerance",
                           items=_codes(payload.get("items"), "item"),
                           materials=_codes(payload.get("materials"), "material"), made_on=on,
