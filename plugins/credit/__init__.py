@@ -96,6 +96,12 @@ class Plugin:
                           materials=_codes(payload.get("materials"), "material"), made_on=on,
                           due=local_day(due) if due else None, status="broken", settled_on=on)
 
+    def load_records(self, source, at: tuple = ()) -> dict[str, int]:
+        """Load the credit records at ``at`` in a parsed YAML source (YAML test cases)."""
+        from plugins.credit import records
+
+        return records.apply(self.store, records.parse(source, at))
+
     @hookimpl
     def onetrip_cli(self, subparsers):
         from plugins.credit import cli
