@@ -38,9 +38,17 @@ class Plugin:
         facts.declare("project.land_approved", "boolean",
                       "the land is already approved for construction (no pre-review needed)",
                       applicant=True)
+        facts.declare("nr.constituents_merged", "boolean",
+                      "the application named constituent items that are handled as one")
         facts.declare("project.joint_survey", "boolean",
                       "the completion survey was made under 多测合一 and its results are shared",
                       applicant=True)
+
+    @hookimpl
+    def onetrip_enrich_facts(self, case, facts):
+        named = set(case.application.items)
+        facts["nr.constituents_merged"] = any(
+            len(named.intersection(i.merges)) > 1 for i in case.items)
 
     @hookimpl
     def onetrip_register_actions(self, actions):
