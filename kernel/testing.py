@@ -77,6 +77,12 @@ class CaseFile(pytest.File):
                                        where=where, line=line)
 
 
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
+        if isinstance(excinfo.value, SourceError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+
 class CaseFailure(AssertionError):
     """The decision differs from the case's expectations; one line per difference."""
 
