@@ -120,6 +120,7 @@ def apply(store: CreditStore, records: RecordFile) -> dict[str, int]:
             counts["listings"] += len(subj.listings)
             counts["commitments"] += len(subj.commitments)
         s.commit()
+    store.forget()
     return counts
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -58,15 +59,41 @@ class Profile:
 
 
 class CreditStore:
-    """The credit tables on one engine."""
+    """The credit tables on one engine.
 
-    def __init__(self, engine: Engine):
-        self.engine = engine
+    Profiles are cached per (applicant, day) for ``ttl`` seconds: this process's own
+    writes drop the applicant's entries at once; another process's writes show within
+    ``ttl``. ``ttl=0`` turns the cache off.
+    """
+
+    def __init__(self, engine: Engine, ttl: float = 30.0, size: int = 50_000):
+        self.engine, self.ttl, self.size = engine, ttl, size
+        self._cache: dict[tuple[str, date], tuple[float, Profile]] = {}
+
+    def forget(self, identifier: str | None = None) -> None:
+        """Drop cached profiles of one applicant (or of all)."""
+        if identifier is None:
+            self._cache.clear()
+        else:
+            for key in [k for k in self._cache if k[0] == identifier]:
+                del self._cache[key]
 
     def create_tables(self) -> None:
         SQLModel.metadata.create_all(self.engine, tables=TABLES)
 
     def profile(self, identifier: str, day: date) -> Profile:
+        now = time.monotonic()
+        hit = self._cache.get((identifier, day))
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        if len(self._cache) >= self.size:
+            self._cache.clear()  # crude bound; a replay's working set is recent applicants
+        found = self._query(identifier, day)
+        if self.ttl:
+            self._cache[(identifier, day)] = (now, found)
+        return found
+
+    def _query(self, identifier: str, day: date) -> Profile:
         with self.engine.connect() as conn:
             row = conn.execute(PROFILE, {"identifier": identifier, "day": day}).first()
         if row is None:
@@ -81,6 +108,7 @@ class CreditStore:
                made_on: date, due: date | None, status: str = "open",
                settled_on: date | None = None) -> None:
         """Record (or refresh, while open) the commitment ``commitment`` of one case."""
+        self.forget(identifier)
         with Session(self.engine) as s:
             if s.get(CreditSubject, identifier) is None:
                 s.add(CreditSubject(identifier=identifier, kind=kind, name=name))
@@ -105,6 +133,7 @@ class CreditStore:
                 CreditCommitment.status == "open")).all()
             n = 0
             for row in rows:
+                self.forget(row.identifier)
                 row.status, row.settled_on = status, on
                 s.add(row)
                 n += 1
