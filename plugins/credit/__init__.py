@@ -78,9 +78,9 @@ class Plugin:
 
     @hookimpl
     def onetrip_case_event(self, case_id, event, payload):
-        on = local_day(payload.get("at"))
-        if event == "supplemented":
-            self.store.settle(case_id, "fulfilled", on)
+        on = local_day(payload.get("at"))  # the event's time when given, else now
+        if event == "supplemented" and not payload.get("outstanding"):
+            self.store.settle(case_id, "fulfilled", on)  # kept only once nothing is owed
         elif event == "terminated" and payload.get("reason") == "supplement_not_provided":
             if not self.store.settle(case_id, "broken", on):
                 self._broken_from_payload(case_id, payload, on)

@@ -51,6 +51,14 @@ def test_tolerance_records_a_commitment_and_supplying_fulfils_it(kernel):
     assert (row["status"], row["settled_on"]) == ("fulfilled", "2019-09-01")
 
 
+def test_a_partial_supplement_keeps_the_commitment_open(kernel):
+    decide(kernel, "C-1", example("land_site_tolerance.json"))
+    kernel.pm.hook.onetrip_case_event(case_id="C-1", event="supplemented", payload={
+        "materials": [], "outstanding": ["NR-M-BOUNDARY-SURVEY"]})
+    (row,) = credit(kernel).store.records(CODE)["commitments"]
+    assert row["status"] == "open"
+
+
 def test_a_broken_commitment_takes_tolerance_away_from_later_cases(kernel):
     decide(kernel, "C-1", example("land_site_tolerance.json"))
     kernel.pm.hook.onetrip_case_event(case_id="C-1", event="terminated", payload={
