@@ -20,6 +20,7 @@ hookimpl = pluggy.HookimplMarker(hookspecs.PROJECT)
 BUILTIN_PLUGINS = (
     "plugins.natural_resources",
     "plugins.credit",
+    "plugins.oa",
 )
 ENTRY_POINT_GROUP = "onetrip.plugins"
 DISABLE_ENV = "ONETRIP_DISABLE_PLUGINS"
