@@ -136,7 +136,7 @@ def auth(tokens: TokenTable) -> Any:
     async def check(request: web.Request, handler: Any) -> web.StreamResponse:
         route = request.match_info.route.resource
         path = route.canonical if route is not None else request.path
-        grant = grants.get((request.method, path), "read")
+        grant = grants.get((request.method, path)) or _plugin_grant(request)
         if path in PUBLIC or grant == "public":
             return await handler(request)
         who = tokens.principal(request.headers.get("Authorization"))
@@ -148,6 +148,12 @@ def auth(tokens: TokenTable) -> Any:
         return await handler(request)
 
     return check
+
+
+def _plugin_grant(request: web.Request) -> str:
+    """A plugin route's grant: its handler's ``grant`` attribute, else read for GET only."""
+    declared = getattr(request.match_info.handler, "grant", None)
+    return declared or ("read" if request.method in ("GET", "HEAD") else "cases")
 
 
 def openapi() -> dict[str, Any]:

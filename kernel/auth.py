@@ -18,9 +18,9 @@ TOKENS_ENV = "ONETRIP_TOKENS"
 # What each role may do; "read" covers every GET and the dry-run evaluation.
 GRANTS: dict[str, set[str]] = {
     "clerk": {"read", "cases"},
-    "rule_author": {"read", "rules"},
-    "auditor": {"read"},
-    "admin": {"read", "cases", "rules", "admin"},
+    "rule_author": {"read", "rules", "sandbox"},
+    "auditor": {"read", "sandbox"},
+    "admin": {"read", "cases", "rules", "sandbox", "admin"},
 }
 
 

@@ -116,7 +116,9 @@ def onetrip_case_event(case_id: str, event: str, payload: dict[str, Any]) -> Non
     :param case_id: the stored case's id.
     :param event: one of ``submitted, decided, notified, supplemented, re_notified,
         resumed, paused, clock_resumed, completed, terminated``.
-    :param payload: the event's JSON payload as stored.
+    :param payload: the event's JSON payload as stored: always ``applicant`` (kind,
+        name, identifier), ``items`` and ``at`` (when it happened, ISO 8601, which under
+        ``onetrip sweep --as-of`` is that time, not the wall clock).
 
     Called after the event is committed; never in the sandbox. Delivery is at least once
     (see ``kernel.outbox``): an event is marked delivered to a plugin only after its call
@@ -133,7 +135,10 @@ def onetrip_web_routes(app: web.Application) -> None:
     """Add HTTP routes (and ``cleanup_ctx`` resources) to the API application.
 
     Called once while the aiohttp application is built. Prefix routes with
-    ``/v1/<plugin name>/``; the kernel is at ``app[kernel.api.KERNEL]``.
+    ``/v1/<plugin name>/``; the kernel is at ``app[kernel.api.KERNEL]``. A caller needs
+    the grant named by the handler's ``grant`` attribute (``read``, ``cases``, ``rules``,
+    ``sandbox``, ``admin``; see ``kernel/auth.py``); without one, GET and HEAD need
+    ``read`` and every other method needs ``cases``.
 
     .. versionadded:: 0.1
     """

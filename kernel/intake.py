@@ -99,7 +99,7 @@ def event_row(case: Any, kind: str, at: datetime, extra: dict, seq: int) -> dict
     get = case.get if isinstance(case, dict) else case.__getattribute__
     payload = {"applicant": {"kind": get("applicant_kind"), "name": get("applicant_name"),
                              "identifier": get("applicant_identifier")},
-               "items": list(get("items")), **extra}
+               "items": list(get("items")), "at": at.isoformat(), **extra}
     return {"case_id": get("id"), "seq": seq, "kind": kind, "at": at, "payload": payload,
             "recorded_at": now(), "delivered_at": None, "delivered_to": None}
 

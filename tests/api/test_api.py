@@ -208,3 +208,42 @@ def test_tokens_from_env_and_refusal_to_bind_without_them():
     assert (config.tokens[0].role, config.tokens[0].department) == (
         "rule_author", "natural_resources")
     assert serve("0.0.0.0", 0, None, 1, None) == 2
+
+
+def test_plugin_routes_need_a_write_grant_unless_they_declare_one(tmp_path):
+    from aiohttp import web
+
+    from kernel import hookimpl
+
+    async def ok(request):
+        return web.json_response({"ok": True})
+
+    async def replay(request):
+        return web.json_response({"ok": True})
+
+    replay.grant = "sandbox"
+
+    class Routes:
+        @hookimpl
+        def onetrip_web_routes(self, app):
+            app.router.add_get("/v1/probe/thing", ok)
+            app.router.add_post("/v1/probe/thing", ok)
+            app.router.add_post("/v1/probe/replay", replay)
+
+    from kernel.core import Kernel
+
+    kernel = Kernel.start(db_url=f"sqlite:///{tmp_path / 'k.db'}",
+                          extra_plugins=[("probe", Routes())])
+
+    def auth(token):
+        return {"Authorization": f"Bearer {token}"}
+
+    async def steps(c):
+        assert (await c.get("/v1/probe/thing", headers=auth(AUDITOR))).status == 200
+        assert (await c.post("/v1/probe/thing", headers=auth(AUDITOR))).status == 403
+        assert (await c.post("/v1/probe/thing", headers=auth(CLERK))).status == 200
+        assert (await c.post("/v1/probe/replay", headers=auth(AUDITOR))).status == 200
+        assert (await c.post("/v1/probe/replay", headers=auth(CLERK))).status == 403
+
+    call(kernel, steps, TOKENS)
+    kernel.close()
