@@ -96,6 +96,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--disable", default="", help="plugins to leave out, e.g. oa,credit "
+                    "(ONETRIP_DISABLE_PLUGINS): their hooks' own cost out of the figures")
     args = ap.parse_args()
     echo_port, api_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,7 +105,8 @@ def main() -> None:
             subprocess.Popen([sys.executable, "-c", ECHO.format(port=echo_port)]),
             subprocess.Popen([sys.executable, "-m", "kernel.cli", "serve", "--port",
                               str(api_port), "--workers", str(args.workers), "--db",
-                              f"sqlite:///{tmp}/bench.db"], stderr=subprocess.DEVNULL),
+                              f"sqlite:///{tmp}/bench.db"], stderr=subprocess.DEVNULL,
+                             env={**os.environ, "ONETRIP_DISABLE_PLUGINS": args.disable}),
         ]
         try:
             wait(echo_port)
@@ -121,7 +124,8 @@ def main() -> None:
                 report(name, *runs[name], cpu)
             ratio = runs["POST /v1/evaluate"][0] / runs["echo"][0]
             print(f"evaluate / echo: {ratio:.0%} (target >= 40%); cases target >= 1,500/s, "
-                  f"p99 <= 30 ms at {args.connections} connections, {args.workers} worker(s)")
+                  f"p99 <= 30 ms at {args.connections} connections, {args.workers} worker(s)"
+                  + (f", without {args.disable}" if args.disable else ""))
         finally:
             for p in procs:
                 p.terminate()
