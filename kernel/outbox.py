@@ -132,12 +132,17 @@ class Outbox:
             rows = conn.execute(q).all()
         out = []
         for r in rows:
-            app = Application.model_validate(r.application)
+            try:
+                app = Application.model_validate(r.application)
+                decision = Decision.model_validate(r.decision)
+            except ValueError:  # stored by another version: nothing to hand over as it was
+                log.exception("outbox: case %s's decision cannot be rebuilt; left undelivered",
+                              r.id)
+                continue
             known = self.kernel.items.items
             items = tuple(known[c] for c in r.items if c in known)
             ctx = CaseContext(app, items, app.submitted_at, r.id)
-            out.append(self.decision(ctx, Decision.model_validate(r.decision),
-                                     r.decision_delivered_to or []))
+            out.append(self.decision(ctx, decision, r.decision_delivered_to or []))
         return out
 
 

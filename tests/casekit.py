@@ -49,6 +49,30 @@ class Recorder:
                 s.commit()
 
 
+class Listener:
+    """Records decisions and events; fails the first ``failures`` calls of each hook."""
+
+    def __init__(self, failures: int = 0):
+        self.decisions: list[str] = []
+        self.events: list[tuple[str, str]] = []
+        self.failures = {"decision": failures, "event": failures}
+
+    def _fail(self, hook: str) -> None:
+        if self.failures[hook]:
+            self.failures[hook] -= 1
+            raise RuntimeError(f"{hook} store is down")
+
+    @hookimpl
+    def onetrip_decision_made(self, case, decision):
+        self._fail("decision")
+        self.decisions.append(case.case_id)
+
+    @hookimpl
+    def onetrip_case_event(self, case_id, event, payload):
+        self._fail("event")
+        self.events.append((case_id, event))
+
+
 def application(**changes) -> dict:
     data = json.loads((ROOT / "examples" / "land_site_complete.json").read_text())
     data.update(changes)

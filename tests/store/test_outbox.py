@@ -10,11 +10,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from casekit import TEST_RULES, application, tolerated_application
+from casekit import TEST_RULES, Listener, application, tolerated_application
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from kernel import hookimpl
 from kernel.core import Kernel
 from kernel.lifecycle import Lifecycle
 from kernel.store import Case, CaseEvent
@@ -53,30 +52,6 @@ CRASHING = textwrap.dedent("""
     crash.armed = True
     lc.submit(tolerated_application())
 """)
-
-
-class Listener:
-    """Records decisions and events; fails the first ``failures`` calls of each hook."""
-
-    def __init__(self, failures: int = 0):
-        self.decisions: list[str] = []
-        self.events: list[tuple[str, str]] = []
-        self.failures = {"decision": failures, "event": failures}
-
-    def _fail(self, hook: str) -> None:
-        if self.failures[hook]:
-            self.failures[hook] -= 1
-            raise RuntimeError(f"{hook} store is down")
-
-    @hookimpl
-    def onetrip_decision_made(self, case, decision):
-        self._fail("decision")
-        self.decisions.append(case.case_id)
-
-    @hookimpl
-    def onetrip_case_event(self, case_id, event, payload):
-        self._fail("event")
-        self.events.append((case_id, event))
 
 
 def undelivered(kernel: Kernel) -> tuple[int, int]:

@@ -1,0 +1,42 @@
+"""Upgrading a 0001 store: rows delivered at most once before the outbox are not replayed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from alembic import command
+from casekit import TEST_RULES, Listener, application
+from sqlalchemy import text
+
+from kernel.core import Kernel
+from kernel.db import alembic_config, make_engine
+from kernel.lifecycle import Lifecycle
+
+
+def test_upgrade_marks_earlier_rows_delivered(db_url):
+    engine = make_engine(db_url)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text(
+            "INSERT INTO cases (id, state, outcome, applicant_kind, applicant_name, "
+            "applicant_identifier, items, application, decision, rulesets, submitted_at, "
+            "updated_at) VALUES ('old', 'in_review', 'accepted', 'person', 'x', 'y', '[]', "
+            "'{}', '{}', '[]', '2019-07-25 02:00:00', '2019-07-25 02:00:00')"))
+        conn.execute(text(
+            "INSERT INTO case_events (case_id, seq, kind, at, payload, recorded_at) "
+            "VALUES ('old', 1, 'submitted', '2019-07-25 02:00:00', '{}', "
+            "'2019-07-25 02:00:00')"))
+    engine.dispose()
+    listener = Listener()
+    kernel = Kernel.start(db_url=db_url, rule_dirs=TEST_RULES,
+                          extra_plugins=[("listener", listener)])
+    try:
+        lc = Lifecycle(kernel, redeliver_after=timedelta(0))  # migrates to head
+        assert lc.outbox.redeliver() == 0
+        new, _ = lc.submit(application())
+        assert listener.decisions == [new]
+        assert {c for c, _ in listener.events} == {new}
+    finally:
+        kernel.close()
