@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import insert
+from sqlalchemy import text as text_
 
 from kernel.core import InputError
 from kernel.db import writing
@@ -22,6 +23,7 @@ from kernel.yamlsrc import Problem, SourceError
 
 log = logging.getLogger("onetrip.rules")
 MAX_BYTES = 256 * 1024
+_CHANGE_LOCK = 0x6F6E6572  # PostgreSQL advisory lock id: one rules change at a time
 
 
 class Forbidden(PermissionError):
@@ -76,24 +78,40 @@ class RulesEditor:
         self.seen = fingerprint(kernel.rule_dirs) if _loaded_as_on_disk(kernel) else ""
 
     def put(self, ruleset: str, body: bytes, author: Any) -> dict[str, Any]:
-        """Check ``body`` as ruleset ``ruleset`` with every other file, then make it live."""
+        """Check ``body`` as ruleset ``ruleset`` with every other file, then make it live.
+
+        Changes are serialised across processes by the audit row's write transaction
+        (SQLite's write lock, a PostgreSQL advisory lock): each is checked against the
+        files the previous one left.
+        """
         text = self._text(body)
-        with self.lock:
-            info = _peek(text)
-            for spec, _path, _line in self._files(ruleset):
-                self._allow(author, spec.department)
-            if isinstance(info.get("department"), str):
-                self._allow(author, info["department"])
-            target = self._target(ruleset, info)
-            spec = self._check(target, text)
-            if spec.ruleset != ruleset:
-                raise InputError("ruleset", f"the file declares ruleset {spec.ruleset!r}, "
-                                 f"the address {ruleset!r}")
+        with self.lock, writing(self.kernel.db) as s:
+            if s.get_bind().dialect.name == "postgresql":
+                s.execute(text_("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGE_LOCK})
+            self.refresh()  # another process's change first
+            spec, target = self._checked(ruleset, text, author)
+            row = self._audit(spec, target, text, author)
+            s.execute(insert(RulesChange).values(row))
+            _write_atomically(target, text)  # an error here rolls the audit row back
+        self.kernel.reload_rules()
+        self.seen = fingerprint(self.kernel.rule_dirs)
+        log.info("ruleset %s %s (%s) written by %s", row["ruleset"], row["version"],
+                 row["file"], row["author"])
+        return row
+
+    def _checked(self, ruleset: str, text: str, author: Any) -> tuple[Any, Path]:
+        info = _peek(text)
+        for spec, _path, _line in self._files(ruleset):
             self._allow(author, spec.department)
-            _write_atomically(target, text)
-            self.kernel.reload_rules()
-            self.seen = fingerprint(self.kernel.rule_dirs)
-            return self._audit(spec, target, text, author)
+        if isinstance(info.get("department"), str):
+            self._allow(author, info["department"])
+        target = self._target(ruleset, info)
+        spec = self._check(target, text)
+        if spec.ruleset != ruleset:
+            raise InputError("ruleset", f"the file declares ruleset {spec.ruleset!r}, "
+                             f"the address {ruleset!r}")
+        self._allow(author, spec.department)
+        return spec, target
 
     def refresh(self) -> bool:
         """Reload when another process changed a rule file; on error the rules stay."""
@@ -173,15 +191,12 @@ class RulesEditor:
             finally:
                 book.close()
 
-    def _audit(self, spec: Any, target: Path, text: str, author: Any) -> dict[str, Any]:
+    @staticmethod
+    def _audit(spec: Any, target: Path, text: str, author: Any) -> dict[str, Any]:
         row = {"ruleset": spec.ruleset, "version": spec.version, "department": spec.department,
                "file": target.name, "hash": hashlib.sha256(text.encode()).hexdigest(),
                "author": author.name or f"{author.role}:{author.department or '-'}",
                "at": now()}
-        with writing(self.kernel.db) as s:
-            s.execute(insert(RulesChange).values(row))
-        log.info("ruleset %s %s (%s) written by %s", spec.ruleset, spec.version, target.name,
-                 row["author"])
         return row
 
 
