@@ -86,8 +86,9 @@ def test_kill_mid_load_and_restart(tmp_path):
         proc.wait(10)
     kernel = Kernel.start(db_url=db_url, rule_dirs=TEST_RULES)
     try:
-        lc = Lifecycle(kernel)
-        lc.sweep()  # whatever the server had not fired yet
+        # whatever the server had not fired, or not handed to plugins, when it was killed
+        lc = Lifecycle(kernel, redeliver_after=timedelta(0))
+        lc.sweep()
         with Session(kernel.db) as s:
             renoticed = s.scalar(select(func.count()).select_from(Case)
                                  .where(Case.state == "re_notified"))
@@ -100,10 +101,15 @@ def test_kill_mid_load_and_restart(tmp_path):
                               .having(func.count() > 1)).all()
             ended = s.scalar(select(func.count()).select_from(Case)
                              .where(Case.state == "terminated"))
+            undelivered = s.scalar(select(func.count()).select_from(CaseEvent)
+                                   .where(CaseEvent.delivered_at.is_(None))) + s.scalar(
+                select(func.count()).select_from(Case)
+                .where(Case.decision_delivered_at.is_(None)))
     finally:
         kernel.close()
     assert acked and set(acked) <= stored
     assert twice == []
+    assert undelivered == 0  # every plugin heard of every stored case and event
     # 2019 supplement dates are long past: the server's sweeper re-noticed every case, and
     # the grace periods (counted from today's re-notice) end them all, each exactly once.
     assert renoticed == ended == len(stored)
