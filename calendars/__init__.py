@@ -4,7 +4,7 @@ from .calendar import WorkingCalendar, china
 from .clock import Clock, Pause
 from .errors import CalendarCoverageError, OverrideError
 from .hours import DEFAULT_OFFICE_HOURS, OfficeHours
-from .overrides import DaySpec, OverrideFile, load_override
+from .override_files import DaySpec, OverrideFile, load_override
 from .schedule import DayInfo
 
 __all__ = [

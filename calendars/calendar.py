@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import CalendarCoverageError
 from .hours import DEFAULT_OFFICE_HOURS, OfficeHours, add_office_hours
-from .overrides import LoadedOverride, OverrideFile, from_object, load_override, normalise_region
+from .override_files import (
+    LoadedOverride,
+    OverrideFile,
+    from_object,
+    load_override,
+    normalise_region,
+)
 from .schedule import DayInfo, Schedule, build_schedule
+
+if TYPE_CHECKING:
+    from .clock import Clock
 
 
 class WorkingCalendar:
@@ -44,19 +52,18 @@ class WorkingCalendar:
         self._base = self._first.toordinal()
         # Years inside the span that are not known (a region's gaps): checked on every answer.
         self._gaps = [y for y in range(first, last + 1) if y not in schedule.covered]
-        # Built once, day by day; every query afterwards is a bisect or an index.
-        ords = array("l")
-        cum = array("l")  # cum[i]: working days in [first, first + i]
-        count = 0
+        # Built once, day by day; every query afterwards is a few list indexings (lists, not
+        # arrays: indexing a list hands back a stored object instead of boxing a new one).
+        self._days: list[dt.date] = []  # the working days, ascending
+        self._ords: list[int] = []  # their ordinals, for bisect by the clock and office hours
+        self._cum: list[int] = []  # _cum[i]: working days in [first, first + i]
         for o in range(self._base, self._last.toordinal() + 1):
             day = dt.date.fromordinal(o)
             info = self._entries.get(day)
             if info.working if info is not None else day.weekday() < 5:
-                ords.append(o)
-                count += 1
-            cum.append(count)
-        self._ords = ords
-        self._cum = cum
+                self._days.append(day)
+                self._ords.append(o)
+            self._cum.append(len(self._days))
 
     # -- coverage -------------------------------------------------------------------------
     @property
@@ -82,10 +89,11 @@ class WorkingCalendar:
 
     def _day_at(self, index: int, from_year: int) -> dt.date:
         """The working day at `index` in the precomputed list, refusing to leave known years."""
-        if index >= len(self._ords):
+        if index >= len(self._days):
             raise self._error(self._last.year + 1)
-        day = dt.date.fromordinal(self._ords[index])
-        self._check_years(from_year, day.year)
+        day = self._days[index]
+        if self._gaps:
+            self._check_years(from_year, day.year)
         return day
 
     # -- days -------------------------------------------------------------------------------
@@ -108,9 +116,15 @@ class WorkingCalendar:
     def add_working_days(self, start: dt.date, n: int) -> dt.date:
         """The n-th working day after `start` (which never counts); n = 0: `start` if it is a
         working day, else the next working day."""
-        n = _count(n)
-        o = self._ord(start)
-        index = bisect_left(self._ords, o) if n == 0 else bisect_right(self._ords, o) + n - 1
+        # The hot path of every deadline: checks inline, then two list lookups.
+        if n.__class__ is not int or n < 0:
+            _count(n)
+        if start.__class__ is not dt.date or start.year not in self._covered:
+            self._ord(start)
+        i = start.toordinal() - self._base
+        # cum[i] working days lie in [first, start]: the next one after start has index cum[i];
+        # for n == 0, the first one on or after start has index cum[i - 1].
+        index = self._cum[i] + n - 1 if n else (self._cum[i - 1] if i else 0)
         return self._day_at(index, start.year)
 
     def working_days_between(self, a: dt.date, b: dt.date) -> int:
@@ -146,7 +160,7 @@ class WorkingCalendar:
         other.office_hours = office_hours
         return other
 
-    def clock(self, limit: int | None = None) -> Any:
+    def clock(self, limit: int | None = None) -> Clock:
         """A new Clock for one case on this calendar."""
         from .clock import Clock
 

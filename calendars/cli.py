@@ -84,9 +84,12 @@ def _wrap(command: Callable[[argparse.Namespace, WorkingCalendar], str]) -> Call
 
 
 def _date(text: str) -> dt.date:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise ValueError(f"expected a date YYYY-MM-DD, got {text!r}")
-    return dt.date.fromisoformat(text)
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return dt.date.fromisoformat(text)
+    except ValueError as e:
+        raise ValueError(f"expected a date YYYY-MM-DD, got {text!r} ({e})") from e
+    raise ValueError(f"expected a date YYYY-MM-DD, got {text!r}")
 
 
 def _int(text: str, what: str) -> int:

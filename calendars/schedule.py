@@ -12,7 +12,7 @@ import holidays
 from holidays.countries.china import ChinaStaticHolidays
 
 from .errors import OverrideError
-from .overrides import LoadedOverride, load_override
+from .override_files import LoadedOverride, load_override
 
 OVERRIDE_DIR = Path(__file__).with_name("overrides")
 
@@ -31,6 +31,13 @@ class DayInfo:
 class Schedule:
     entries: dict[dt.date, DayInfo]
     covered: frozenset[int]
+
+
+# Days the package carries from a notice issued after the year's own, cited by a word of the
+# package's holiday name: the 2020 Spring Festival extension (春节延长假期).
+_LATER_NOTICES = {
+    2020: ("延长", "国务院办公厅关于延长2020年春节假期的通知（国办发明电〔2020〕1号）"),
+}
 
 
 @lru_cache(maxsize=1)
@@ -54,7 +61,11 @@ def package_entries() -> dict[dt.date, DayInfo]:
         notice = f"国务院办公厅关于{year}年部分节假日安排的通知"
         source = f"holidays {holidays.__version__} (CN): {notice}"
         for day, name in cn.items():
-            entries[day] = DayInfo(day, False, name, source)
+            later = _LATER_NOTICES.get(year)
+            cited = source
+            if later and later[0] in name:
+                cited = f"holidays {holidays.__version__} (CN): {later[1]}"
+            entries[day] = DayInfo(day, False, name, cited)
         for day in cn.weekend_workdays:
             if day in entries and not entries[day].working:
                 raise RuntimeError(f"holidays package lists {day} as both holiday and workday")

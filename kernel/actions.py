@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -38,6 +39,7 @@ class LimitSpec(Params):
                              "on_the_spot")
         return self
 
+    @cached_property
     def limit(self) -> TimeLimit:
         ((unit, amount),) = self.model_dump(exclude_none=True).items()
         return TimeLimit(unit=unit, amount=0 if unit == "on_the_spot" else amount)
@@ -112,7 +114,13 @@ class FoldState:
     accepted: bool = False
 
     def waive(self, material: str, reason: str, source: str | None) -> None:
-        self.waived.setdefault(material, Waiver(material=material, reason=reason, source=source))
+        if material not in self.waived:
+            self.waived[material] = _waiver(material, reason, source)
+
+
+@lru_cache(maxsize=4096)  # immutable values built from checked rule data
+def _waiver(material: str, reason: str, source: str | None) -> Waiver:
+    return Waiver.model_construct(material=material, reason=reason, source=source)
 
 
 def _reject(state: FoldState, p: Reason, item: Item) -> None:
@@ -133,8 +141,8 @@ def _tolerate(state: FoldState, p: Tolerate, item: Item) -> None:
         if m.role == "secondary" and (m.tolerable if chosen is None else m.code in chosen):
             state.tolerable.setdefault(m.code, item.code)
     if p.supplement_within is not None:
-        state.supplement_within = p.supplement_within.limit()
-    state.grace = p.grace.limit()
+        state.supplement_within = p.supplement_within.limit
+    state.grace = p.grace.limit
 
 
 def _waive(state: FoldState, p: Waive, item: Item) -> None:
@@ -158,9 +166,9 @@ def _waive(state: FoldState, p: Waive, item: Item) -> None:
 def _limits(state: FoldState, p: SetLimits, item: Item) -> None:
     slot = state.limits.setdefault(item.code, {})
     if p.legal:
-        slot["legal"] = p.legal.limit()
+        slot["legal"] = p.legal.limit
     if p.committed:
-        slot["committed"] = p.committed.limit()
+        slot["committed"] = p.committed.limit
 
 
 def _pause(state: FoldState, p: Reason, item: Item) -> None:

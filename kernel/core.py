@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -138,8 +139,7 @@ class Kernel:
         state = FoldState(items={i.code: i for i in items}, submitted=frozenset(app.materials))
         book = rulebook or self.rulebook
         trace = []
-        for item in items:
-            doc = {k.replace(".", "__"): v for k, v in {**facts, **_item_facts(item, app)}.items()}
+        for item, doc in self.documents(ctx, facts):
             for rule in book.match(doc):
                 for name, params in rule.actions:
                     self.actions.apply(state, name, params, item)
@@ -149,6 +149,12 @@ class Kernel:
         decision = fold(state, self.calendar, app.submitted_at)
         decision.trace = trace
         return decision, ctx
+
+    def documents(self, ctx: CaseContext, facts: dict[str, Any]) -> list[tuple[Item, dict]]:
+        """The fact document the engine sees for each item (dots become ``__``)."""
+        return [(item, {k.replace(".", "__"): v for k, v in
+                        {**facts, **_item_facts(item, ctx.application)}.items()})
+                for item in ctx.items]
 
     def decided(self, ctx: CaseContext, decision: Decision) -> None:
         """Tell plugins of a stored decision; a failing plugin becomes a flag, not an error."""
@@ -195,11 +201,11 @@ class Kernel:
         """Trace entries for rules in force that could not be evaluated, and why."""
         day = app.submitted_at.astimezone(HALL_TZ).date()
         out = []
-        for rule in book.skipped:
+        for rule in book.skipped:  # usually empty: only rules needing a missing plugin
             if rule.in_force(day):
                 gone = sorted(rule.requires - self.plugins)
                 out.append(_entry(rule, None, f"plugin {', '.join(gone)} is not loaded"))
-        for rule in book.rules:
+        for rule in book.rules if down else ():
             owners = {self.facts.specs[f].owner for f in rule.facts}
             failed = sorted(owners & down.keys())
             if failed and rule.in_force(day):
@@ -221,7 +227,9 @@ def _item_facts(item: Item, app: Application) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=8192)  # entries are immutable values; building them is the hot path
 def _entry(rule: Any, item: str | None, why: str | None = None) -> TraceEntry:
-    return TraceEntry(ruleset=rule.ruleset, version=rule.version, hash=rule.hash, rule=rule.id,
-                      title=rule.title, reference=rule.reference, item=item,
-                      status="skipped" if why else "fired", why=why)
+    return TraceEntry.model_construct(
+        ruleset=rule.ruleset, version=rule.version, hash=rule.hash, rule=rule.id,
+        title=rule.title, reference=rule.reference, item=item,
+        status="skipped" if why else "fired", why=why)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,8 +38,13 @@ def _missing(state: FoldState) -> list[Missing]:
             if m.code in seen or m.code in state.submitted or m.code in state.waived:
                 continue
             seen.add(m.code)
-            out.append(Missing(material=m.code, name=m.name, item=item.code))
+            out.append(_missing_entry(m.code, m.name, item.code))
     return out
+
+
+@lru_cache(maxsize=4096)  # immutable values from the catalogue
+def _missing_entry(material: str, name: str, item: str) -> Missing:
+    return Missing.model_construct(material=material, name=name, item=item)
 
 
 def outcome(state: FoldState) -> tuple[str, list[Missing], list[Missing]]:
@@ -60,12 +66,16 @@ def fold(state: FoldState, calendar: Any, start: datetime) -> Decision:
         slot = state.limits.get(item.code, {})
         legal = slot.get("legal", item.legal_limit)
         committed = slot.get("committed", item.committed_limit)
-        dues = Due(legal=due(calendar, start, legal), committed=due(calendar, start, committed)
-                   ) if clock else Due()
-        per_item.append(ItemDecision(item=item.code, due=dues, time_limits=Limits(
-            legal=legal, committed=committed, compression_rate=compression(legal, committed))))
+        dues = Due.model_construct(
+            legal=due(calendar, start, legal) if clock else None,
+            committed=due(calendar, start, committed) if clock else None)
+        per_item.append(ItemDecision.model_construct(item=item.code, due=dues,
+                        time_limits=Limits.model_construct(
+                            legal=legal, committed=committed,
+                            compression_rate=compression(legal, committed))))
     main = max(per_item, key=_latest)
-    decision = Decision(
+    decision = Decision.model_construct(
+        supplement_by=None, supplement_grace=None, notices=[], trace=[],
         outcome=kind, items=per_item, time_limits=main.time_limits, due=main.due,
         waived=list(state.waived.values()), tolerated=tolerated, required=required,
         reasons=state.rejections + [c for c in state.corrections if c not in state.items],

@@ -70,7 +70,7 @@ class FactRegistry:
             value, bool
         )
         if not ok:
-            raise ValueError(f"fact {name} must be a {spec.type}, not {value!r}")
+            raise ValueError(f"fact {name} must be of type {spec.type}, not {value!r}")
         if spec.type in ("number", "integer") and not abs(value) < _NUMBER_LIMIT:
             raise ValueError(f"fact {name}: {value!r} is out of range")
         if spec.type == "number":

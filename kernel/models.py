@@ -172,15 +172,15 @@ class Decision(BaseModel):
     items: list[ItemDecision]
     time_limits: Limits
     due: Due = Field(default_factory=Due)
-    waived: list[Waiver] = []
-    tolerated: list[Missing] = []
-    required: list[Missing] = []
+    waived: list[Waiver] = Field(default_factory=list)
+    tolerated: list[Missing] = Field(default_factory=list)
+    required: list[Missing] = Field(default_factory=list)
     supplement_by: date | None = None
     supplement_grace: TimeLimit | None = Field(
         None, description="after the re-notice (再次通知), time to supply before termination")
-    reasons: list[str] = []
-    pauses: list[str] = []
-    routes: list[str] = []
-    flags: list[dict[str, Any]] = []
-    notices: list[str] = []
-    trace: list[TraceEntry] = []
+    reasons: list[str] = Field(default_factory=list)
+    pauses: list[str] = Field(default_factory=list)
+    routes: list[str] = Field(default_factory=list)
+    flags: list[dict[str, Any]] = Field(default_factory=list)
+    notices: list[str] = Field(default_factory=list)
+    trace: list[TraceEntry] = Field(default_factory=list)

@@ -57,7 +57,7 @@ class RuleFile(_Spec):
     rules: Annotated[list[RuleSpec], Field(min_length=1)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: rules key per-rule caches
 class Rule:
     """A checked rule, ready to match and to cite in a trace."""
 
@@ -166,14 +166,20 @@ class Rulebook:
         self.skipped = skipped
         self.by_name = {r.name: r for r in rules}
         self.matcher = Matcher({
-            r.name: ({"$and": [*_window(r), r.expr]}, r.priority) for r in rules
+            r.name: (self.matcher_expr(r), r.priority) for r in rules
         }) if rules else None
+
+    @staticmethod
+    def matcher_expr(rule: Rule) -> dict:
+        """The full expression a rule is matched by: its effective dates, then its ``when``."""
+        return {"$and": [*_window(rule), rule.expr]}
 
     @classmethod
     def load(cls, dirs: list[Path], facts: FactRegistry, actions: ActionRegistry,
              loaded: set[str]) -> Rulebook:
-        """Read every ``*.yaml`` below ``dirs``; raise SourceError if anything is wrong."""
-        paths = [p for d in dirs for p in sorted(Path(d).rglob("*.y*ml"))]
+        """Read every ``*.yaml`` below ``dirs`` (folders or files); raise SourceError."""
+        paths = [p for d in map(Path, dirs)
+                 for p in (sorted(d.rglob("*.y*ml")) if d.is_dir() else [d])]
         files, rules, skipped, problems = [], [], [], []
         for path in paths:
             try:

@@ -76,9 +76,14 @@ class Source:
     def problems(self, exc: ValidationError, prefix: tuple = ()) -> list[Problem]:
         """Turn a pydantic error into file:line problems, one per error."""
         out = []
-        for err in exc.errors():
+        errors = exc.errors()
+        locs = [tuple(e["loc"]) for e in errors]
+        for err in errors:
+            if any(o[:len(err["loc"])] == tuple(err["loc"]) and o != tuple(err["loc"])
+                   for o in locs):
+                continue  # a container's complaint about a child that has its own error
             loc = prefix + tuple(err["loc"])
-            where = ".".join(str(p) for p in loc if p in _path_parts(self.data, loc))
+            where = ".".join(map(str, _path_parts(self.data, loc)))
             msg = err["msg"].removeprefix("Value error, ")
             out.append(Problem(self.path, self.line_of(loc), f"{where}: {msg}" if where else msg))
         return out
@@ -87,16 +92,15 @@ class Source:
 def _path_parts(data: Any, loc: tuple) -> list:
     """The parts of a pydantic location that are real keys or indexes of the document."""
     parts, node = [], data
-    for part in loc:
+    for i, part in enumerate(loc):
         if isinstance(node, dict) and part in node:
             parts.append(part)
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             parts.append(part)
             node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and part not in node:
-            if not part[:1].isupper() and "[" not in part and "-" not in part:
-                parts.append(part)  # a missing required field: name it
+        elif i == len(loc) - 1 and isinstance(node, dict):
+            parts.append(part)  # a missing required field: name it
     return parts
 
 

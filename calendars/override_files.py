@@ -33,6 +33,18 @@ REGIONS = frozenset(
 MAX_RANGE_DAYS = 31
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so a bad date is reported with its line."""
+
+
+# PyYAML builds dates itself and fails on 2026-02-30 with a bare ValueError and no line;
+# left as strings, they go through _iso_day and pydantic, whose errors are located.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _iso_day(value: Any) -> dt.date:
     # Dates only: YAML's own dates, or strings written YYYY-MM-DD; never a timestamp or an int.
     if isinstance(value, dt.datetime):
@@ -148,7 +160,7 @@ def load_override(path: str | Path) -> LoadedOverride:
 
 def parse_override(text: str, origin: str) -> LoadedOverride:
     """Parse YAML text (origin names it in errors) into a validated override."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -1,0 +1,1 @@
+"""Bundled override files (YAML): regional days and corrections, each naming its notice."""

@@ -1,0 +1,246 @@
+"""Each hook, exercised by a throw-away plugin in a fresh kernel."""
+
+import argparse
+import inspect
+import json
+import sys
+from pathlib import Path
+
+import pluggy
+import pytest
+from aiohttp import web
+
+from kernel import hookimpl, hookspecs
+from kernel.manager import PluginError, build_manager, call_each
+from kernel.models import Item
+
+ITEM = Item(code="T-1", name="测试事项", department="probe", legal_basis="测试",
+            legal_limit={"working_days": 20}, committed_limit={"working_days": 5},
+            materials=[{"code": "T-M1", "name": "申请表", "role": "main"},
+                       {"code": "T-M2", "name": "附件", "role": "secondary", "tolerable": True}])
+RULES = """
+ruleset: probe.rules
+version: "1"
+department: probe
+reference: 测试依据
+effective: {from: 2019-01-01}
+rules:
+  - id: high-score
+    title: 高分可容缺
+    when: {fact: probe.score, ge: 90}
+    then: [{tolerate_missing: {}}, {stamp: {text: 高分}}]
+"""
+APP = {"items": ["T-1"], "applicant": {"kind": "person", "name": "张三",
+                                       "id_number": "11010519491231002X"},
+       "submitted_at": "2019-07-25T10:00:00+08:00", "materials": ["T-M1"]}
+
+
+class Probe:
+    """A plugin that uses every hook and records what it saw."""
+
+    def __init__(self, rules_dir: Path, score=95, fail=None):
+        self.rules_dir, self.score, self.fail, self.seen = rules_dir, score, fail, []
+
+    @hookimpl
+    def onetrip_register_items(self, items):
+        items.add(ITEM)
+
+    @hookimpl
+    def onetrip_register_facts(self, facts):
+        facts.declare("probe.score", "integer", "a score")
+
+    @hookimpl
+    def onetrip_rule_dirs(self):
+        return [self.rules_dir]
+
+    @hookimpl
+    def onetrip_register_actions(self, actions):
+        from pydantic import BaseModel
+
+        class Stamp(BaseModel):
+            text: str
+
+        actions.add("stamp", Stamp, lambda state, p, item: state.flags.append(
+            {"code": "stamp", "message": p.text}))
+
+    @hookimpl
+    def onetrip_enrich_facts(self, case, facts):
+        if self.fail == "enrich":
+            raise RuntimeError("credit bureau offline")
+        facts["probe.score"] = self.score
+
+    @hookimpl
+    def onetrip_decision_made(self, case, decision):
+        if self.fail == "decision":
+            raise RuntimeError("printer jammed")
+        self.seen.append(("decision", decision.outcome))
+
+    @hookimpl
+    def onetrip_case_event(self, case_id, event, payload):
+        self.seen.append((case_id, event, payload))
+
+    @hookimpl
+    def onetrip_web_routes(self, app):
+        async def ping(request):
+            return web.json_response({"ok": True})
+
+        app.router.add_get("/v1/probe/ping", ping)
+
+    @hookimpl
+    def onetrip_cli(self, subparsers):
+        subparsers.add_parser("probe").set_defaults(func=lambda args: 0)
+
+    @hookimpl
+    def onetrip_startup(self, kernel):
+        self.seen.append(("startup", kernel))
+
+
+@pytest.fixture
+def probe(tmp_path):
+    (tmp_path / "probe.yaml").write_text(RULES, encoding="utf-8")
+    return Probe(tmp_path)
+
+
+@pytest.fixture
+def start(make_kernel):
+    def go(*plugins, **kw):
+        return make_kernel(builtins=(), extra_plugins=[(f"p{i}" if i else "probe", p)
+                                                       for i, p in enumerate(plugins)], **kw)
+    return go
+
+
+def test_items_facts_rules_actions_and_enrichment_work_together(start, probe):
+    kernel = start(probe)
+    assert kernel.items.owners["T-1"] == "probe"
+    assert kernel.facts.specs["probe.score"].owner == "probe"
+    decision, _ = kernel.evaluate(APP)
+    assert decision.outcome == "accepted_with_tolerance"
+    assert [m.material for m in decision.tolerated] == ["T-M2"]
+    assert {"code": "stamp", "message": "高分"} in decision.flags
+    # common rules (rules/common) always run; then the probe's, in file order
+    assert [t.rule for t in decision.trace] == ["waive-shared-data", "high-score"]
+
+
+def test_a_low_score_gets_no_tolerance(start, tmp_path):
+    (tmp_path / "probe.yaml").write_text(RULES, encoding="utf-8")
+    decision, _ = start(Probe(tmp_path, score=10)).evaluate(APP)
+    assert decision.outcome == "correction_required"
+    assert [m.material for m in decision.required] == ["T-M2"]
+
+
+def test_failing_enrichment_flags_the_case_and_the_next_case_works(start, probe):
+    kernel = start(probe)
+    probe.fail = "enrich"
+    decision, _ = kernel.evaluate(APP)
+    assert decision.outcome == "correction_required"
+    (flag,) = [f for f in decision.flags if f["code"] == "plugin_error"]
+    assert "plugin probe failed in onetrip_enrich_facts" in flag["message"]
+    (skipped,) = [t for t in decision.trace if t.status == "skipped"]
+    assert skipped.status == "skipped" and "credit bureau offline" in skipped.why
+    probe.fail = None
+    assert kernel.evaluate(APP)[0].outcome == "accepted_with_tolerance"
+
+
+def test_enrichment_may_not_write_undeclared_facts(start, probe, monkeypatch):
+    kernel = start(probe)
+    monkeypatch.setattr(probe, "score", "ninety")
+    decision, _ = kernel.evaluate(APP)
+    assert any("must be of type integer" in f["message"] for f in decision.flags)
+
+
+def test_decision_hook_sees_stored_decisions_and_failures_become_flags(start, probe):
+    kernel = start(probe)
+    decision, ctx = kernel.evaluate(APP)
+    assert ("decision", "accepted_with_tolerance") not in probe.seen  # dry run: no side effect
+    kernel.decided(ctx, decision)
+    assert ("decision", "accepted_with_tolerance") in probe.seen
+    probe.fail = "decision"
+    kernel.decided(ctx, decision)
+    assert any("printer jammed" in f["message"] for f in decision.flags)
+
+
+def test_startup_hands_over_the_kernel(start, probe):
+    kernel = start(probe)
+    assert ("startup", kernel) in probe.seen
+
+
+def test_case_event_web_routes_and_cli_hooks_reach_the_plugin(start, probe):
+    kernel = start(probe)
+    call_each(kernel.pm, "onetrip_case_event", case_id="c1", event="completed", payload={})
+    assert ("c1", "completed", {}) in probe.seen
+    app = web.Application()
+    call_each(kernel.pm, "onetrip_web_routes", app=app)
+    assert "/v1/probe/ping" in {r.resource.canonical for r in app.router.routes()}
+    sub = argparse.ArgumentParser().add_subparsers()
+    call_each(kernel.pm, "onetrip_cli", subparsers=sub)
+    assert "probe" in sub.choices
+
+
+def test_two_plugins_with_one_item_code_is_a_startup_error(start, probe, tmp_path):
+    with pytest.raises(PluginError) as info:
+        start(probe, Probe(tmp_path))
+    assert "T-1 is registered by both probe and p1" in str(info.value)
+
+
+def test_misspelt_hook_fails_at_startup():
+    class Typo:
+        @hookimpl
+        def onetrip_register_item(self, items):
+            pass
+
+    with pytest.raises(pluggy.PluginValidationError):
+        build_manager(extra=[("typo", Typo())], builtins=(), entry_points=False)
+
+
+def test_plugins_can_be_disabled_by_environment(monkeypatch):
+    monkeypatch.setenv("ONETRIP_DISABLE_PLUGINS", "natural_resources, other")
+    assert build_manager(entry_points=False).get_plugin("natural_resources") is None
+    monkeypatch.delenv("ONETRIP_DISABLE_PLUGINS")
+    assert build_manager(entry_points=False).get_plugin("natural_resources") is not None
+
+
+def test_external_plugins_load_by_entry_point(tmp_path, monkeypatch):
+    (tmp_path / "probe_ext.py").write_text(
+        "from kernel import hookimpl\n"
+        "class Plugin:\n"
+        "    @hookimpl\n"
+        "    def onetrip_rule_dirs(self):\n"
+        "        return []\n", encoding="utf-8")
+    dist = tmp_path / "probe_ext-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: probe-ext\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[onetrip.plugins]\nprobe_ext = probe_ext\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    pm = build_manager(builtins=())
+    assert type(pm.get_plugin("probe_ext")).__name__ == "Plugin"
+    monkeypatch.delitem(sys.modules, "probe_ext", raising=False)
+
+
+HOOKS = sorted(n for n, f in inspect.getmembers(hookspecs, inspect.isfunction)
+               if n.startswith("onetrip_"))
+
+
+@pytest.mark.parametrize("name", HOOKS)
+def test_every_hook_is_documented_and_exercised(name):
+    doc = getattr(hookspecs, name).__doc__ or ""
+    assert "versionadded" in doc and len(doc.split()) > 15
+    probe_hooks = {n for n in dir(Probe) if n.startswith("onetrip_")} | {
+        "onetrip_calendar_overrides"}  # exercised in tests/kernel/test_calendar_hook.py
+    assert name in probe_hooks
+
+
+def test_plugins_command_lists_builtin_plugins(capsys):
+    from kernel.cli import main
+
+    assert main(["plugins"]) == 0
+    assert "natural_resources" in capsys.readouterr().out
+
+
+def test_schema_lists_every_action(capsys):
+    from kernel.cli import main
+
+    assert main(["schema", "rules"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    names = {next(iter(o["properties"])) for o in
+             schema["$defs"]["RuleSpec"]["properties"]["then"]["items"]["oneOf"]}
+    assert {"accept", "reject", "tolerate_missing", "waive", "set_time_limit"} <= names
