@@ -42,13 +42,14 @@ def _git_rules(rev: str, repo: Path, into: Path) -> Path:
         raise PolicyError("", f"{rev!r} is not a folder, a git revision, nor 'as-in-force'")
     commit = found.stdout.decode().strip()
     top = _git(["rev-parse", "--show-toplevel"], repo).stdout.decode().strip()
-    archive = subprocess.Popen(["git", "archive", "--format=tar", commit, "rules"], cwd=top,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     target = into / commit[:12]
-    with tarfile.open(fileobj=archive.stdout, mode="r|") as tar:
-        tar.extractall(target, filter="data")
-    if archive.wait():
-        raise PolicyError("", f"git archive {rev} rules: {archive.stderr.read().decode().strip()}")
+    with subprocess.Popen(["git", "archive", "--format=tar", commit, "rules"], cwd=top,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as archive:
+        with tarfile.open(fileobj=archive.stdout, mode="r|") as tar:
+            tar.extractall(target, filter="data")
+        problem = archive.stderr.read().decode().strip()
+    if archive.returncode:
+        raise PolicyError("", f"git archive {rev} rules: {problem}")
     return target / "rules"
 
 

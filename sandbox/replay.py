@@ -32,6 +32,7 @@ class ReplayOptions:
     chunk: int = 400
     mapping: dict[str, str] | None = None
     repo: Path | None = None
+    kernel: dict[str, Any] = field(default_factory=dict)  # Kernel.start arguments (plugins)
 
 
 def _work(rows: list[tuple[int, str]]) -> ChunkResult:
@@ -95,11 +96,12 @@ def _policies(opts: ReplayOptions, tmp: Path) -> tuple[Policy, Policy]:
             resolve(opts.candidate, tmp, opts.repo, "candidate"))
 
 
-def start_kernel(store: Path, policies: tuple[Policy, Policy]) -> tuple[Any, Comparer]:
+def start_kernel(store: Path, policies: tuple[Policy, Policy], **kwargs: Any
+                 ) -> tuple[Any, Comparer]:
     """A kernel on a throw-away SQLite store, and both policies' rulebooks."""
     from kernel.core import Kernel
 
-    kernel = Kernel.start(db_url=f"sqlite:///{store}")
+    kernel = Kernel.start(**{**kwargs, "db_url": f"sqlite:///{store}"})
     books = [kernel.load_rules(p.dirs) if p.dirs else kernel.rulebook for p in policies]
     return kernel, Comparer(kernel, books[0], books[1])
 
@@ -137,7 +139,7 @@ def replay(opts: ReplayOptions, progress: Progress | None = None) -> dict[str, A
         work = Path(tmp) / "out"
         work.mkdir()
         policies = _policies(opts, Path(tmp))
-        kernel, cmp = start_kernel(Path(tmp) / "sandbox.db", policies)
+        kernel, cmp = start_kernel(Path(tmp) / "sandbox.db", policies, **opts.kernel)
         try:
             load_credit(kernel, opts)
             total = _stream(opts, cmp, work, progress)
