@@ -1,0 +1,169 @@
+"""HTTP routes: start a replay (rule author or auditor), follow it, fetch its reports."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sandbox.history import BadRow, explain
+from sandbox.policy import PolicyError
+from sandbox.replay import ReplayOptions, replay
+
+ROLES = frozenset({"rule_author", "auditor"})
+FILES = ("report.html", "report.md", "summary.json", "diff.jsonl", "bad_rows.jsonl")
+Allowed = Callable[[web.Request], bool]
+
+
+class ReplayRequest(BaseModel):
+    """POST body (JSON) for a server-side history; uploads put these in the query string."""
+
+    model_config = ConfigDict(extra="forbid")
+    cases: str | None = Field(None, description="history file name in the server's folder")
+    baseline: str = "as-in-force"
+    candidate: str = "as-in-force"
+    on_error: Literal["skip", "fail"] = "skip"
+
+
+@dataclass
+class Job:
+    id: str
+    out: Path
+    status: Literal["queued", "running", "done", "failed"] = "queued"
+    rows: int = 0
+    bytes_done: int = 0
+    bytes_total: int = 0
+    summary: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class ReplayJobs:
+    """Replays run one at a time on a background thread; their state lives here."""
+
+    def __init__(self, root: Path, histories: Path, workers: int = 1,
+                 kernel_args: dict[str, Any] | None = None):
+        self.root, self.histories, self.workers = root, histories, workers
+        self.kernel_args = kernel_args or {}
+        self.jobs: dict[str, Job] = {}
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="replay")
+
+    def submit(self, cases: Path, req: ReplayRequest) -> Job:
+        key = uuid.uuid4().hex[:12]
+        job = Job(id=key, out=self.root / "runs" / key)
+        job.bytes_total = cases.stat().st_size
+        self.jobs[job.id] = job
+        opts = ReplayOptions(cases=cases, baseline=req.baseline, candidate=req.candidate,
+                             out=job.out, workers=self.workers, on_error=req.on_error,
+                             kernel=self.kernel_args)
+        self.pool.submit(self._run, job, opts)
+        return job
+
+    def _run(self, job: Job, opts: ReplayOptions) -> None:
+        job.status = "running"
+
+        def progress(rows: int, done: int) -> None:
+            job.rows, job.bytes_done = rows, done
+
+        try:
+            job.summary = replay(opts, progress)
+            job.status = "done"
+        except (BadRow, PolicyError, ValueError) as exc:
+            job.error, job.status = explain(exc), "failed"
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+
+
+JOBS: web.AppKey[ReplayJobs] = web.AppKey("sandbox_jobs", ReplayJobs)
+ALLOWED: web.AppKey[Allowed] = web.AppKey("sandbox_allowed", Callable)
+
+
+def header_role(request: web.Request) -> bool:
+    """Default role check: the ``X-Onetrip-Role`` header names a permitted role."""
+    return request.headers.get("X-Onetrip-Role", "") in ROLES
+
+
+def _problem(status: int, field: str, message: str) -> web.Response:
+    return web.json_response({"error": message, "field": field}, status=status)
+
+
+async def _upload(request: web.Request, jobs: ReplayJobs) -> Path:
+    path = jobs.root / "uploads" / f"{uuid.uuid4().hex}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        async for block in request.content.iter_chunked(1 << 16):
+            fh.write(block)  # streamed: an upload of a year of cases never sits in memory
+    return path
+
+
+async def post_replay(request: web.Request) -> web.Response:
+    if not request.app[ALLOWED](request):
+        return _problem(403, "role", "starting a replay needs the rule_author or auditor role")
+    jobs = request.app[JOBS]
+    upload = request.content_type != "application/json"
+    try:
+        raw = dict(request.query) if upload else await request.json()
+        req = ReplayRequest.model_validate(raw)
+    except ValidationError as exc:
+        return _problem(400, str(exc.errors()[0]["loc"][0]), explain(exc))
+    except ValueError:
+        return _problem(400, "body", "the body is not JSON")
+    if upload:
+        cases = await _upload(request, jobs)
+    else:
+        cases = (jobs.histories / (req.cases or "")).resolve()
+        if not req.cases or not cases.is_relative_to(jobs.histories.resolve()) or \
+                not cases.is_file():
+            return _problem(400, "cases", f"no history file {req.cases!r} on the server")
+    job = await asyncio.get_running_loop().run_in_executor(None, jobs.submit, cases, req)
+    return web.json_response(_state(request, job), status=202,
+                             headers={"Location": f"/v1/sandbox/replays/{job.id}"})
+
+
+def _state(request: web.Request, job: Job) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": job.id, "status": job.status, "rows": job.rows,
+        "progress": round(job.bytes_done / job.bytes_total, 4) if job.bytes_total else None,
+    }
+    if job.status == "done":
+        out["summary"] = job.summary
+        out["links"] = {f: f"/v1/sandbox/replays/{job.id}/{f}" for f in FILES}
+    if job.error:
+        out["error"] = job.error
+    return out
+
+
+async def get_replay(request: web.Request) -> web.Response:
+    job = request.app[JOBS].jobs.get(request.match_info["id"])
+    if job is None:
+        return _problem(404, "id", "no such replay")
+    return web.json_response(_state(request, job))
+
+
+async def get_file(request: web.Request) -> web.StreamResponse:
+    job = request.app[JOBS].jobs.get(request.match_info["id"])
+    name = request.match_info["name"]
+    if job is None or job.status != "done" or name not in FILES:
+        return _problem(404, "name", "no such report")
+    return web.FileResponse(job.out / name)
+
+
+def setup(app: web.Application, jobs: ReplayJobs, allowed: Allowed = header_role) -> None:
+    """Add the sandbox routes; ``allowed`` decides whether a request may start a replay."""
+    app[JOBS], app[ALLOWED] = jobs, allowed
+    app.router.add_post("/v1/sandbox/replays", post_replay)
+    app.router.add_get("/v1/sandbox/replays/{id}", get_replay)
+    app.router.add_get("/v1/sandbox/replays/{id}/{name}", get_file)
+
+    async def _close(app: web.Application):
+        yield
+        jobs.close()
+
+    app.cleanup_ctx.append(_close)
