@@ -36,6 +36,7 @@ class ItemRegistry:
                              f"and {self.plugin}")
         self.items[item.code] = item
         self.owners[item.code] = self.plugin
+        self._merged = None
 
     def load(self, path: Path | str) -> None:
         """Add every item of a YAML catalogue file; errors name file:line."""
@@ -58,6 +59,12 @@ class ItemRegistry:
                 if code not in self.items:
                     raise ValueError(f"item {item.code} merges unknown item {code}")
 
+    def merged(self) -> list[Item]:
+        """Items that merge constituents (computed once the catalogue is complete)."""
+        if getattr(self, "_merged", None) is None:
+            self._merged = [i for i in self.items.values() if i.merges]
+        return self._merged
+
     def resolve(self, codes: tuple[str, ...]) -> tuple[tuple[Item, ...], list[str]]:
         """The items of an application: constituents of a merged item become that item.
 
@@ -69,7 +76,7 @@ class ItemRegistry:
                 raise UnknownItem(code, i)
         chosen = list(dict.fromkeys(codes))
         notes = []
-        for item in self.items.values():
+        for item in self.merged():
             parts = [c for c in item.merges if c in chosen]
             if len(parts) >= 2:
                 first = chosen.index(parts[0])

@@ -73,6 +73,35 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from kernel.serve import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return serve(args.host, args.port, args.db, args.workers, args.config, args.rules)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from kernel.lifecycle import Lifecycle
+
+    try:
+        as_of = datetime.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError as exc:
+        return _fail(f"--as-of: {exc}")
+    if as_of is not None and as_of.tzinfo is None:
+        return _fail("--as-of: give a time zone, e.g. 2019-08-30T12:00:00+08:00")
+    kernel = _kernel(args)
+    try:
+        print(f"{Lifecycle(kernel).sweep(as_of)} timer(s) fired")
+    finally:
+        kernel.close()
+    return 0
+
+
 def _fail(message: str) -> int:
     print(f"onetrip: {message}", file=sys.stderr)
     return 2
@@ -89,6 +118,19 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_lint)
     sub.add_parser("plugins", help="list plugins, versions and hooks").set_defaults(
         func=cmd_plugins)
+    p = sub.add_parser("serve", help="run the HTTP API (default 127.0.0.1:8080, SQLite here)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--db", help="database URL (default ONETRIP_DATABASE_URL or onetrip.db)")
+    p.add_argument("--workers", type=int, default=1, help="processes sharing the port")
+    p.add_argument("--config", help="YAML config file: tokens, warnings, sweep_interval")
+    p.add_argument("--rules", action="append", metavar="DIR",
+                   help="rule folder to load instead of the plugins' (repeatable)")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("sweep", help="fire due timers once (for cron)")
+    p.add_argument("--as-of", help="ISO time with zone to sweep as of (default now)")
+    p.add_argument("--db", help="database URL")
+    p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("schema", help="print a JSON Schema")
     p.add_argument("what", choices=["rules"])
     p.set_defaults(func=cmd_schema)

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 import calendars
 from kernel.actions import ActionRegistry, FoldState
 from kernel.catalogue import ItemRegistry
+from kernel.conditions import attr
 from kernel.db import create_tables, make_engine
 from kernel.decide import HALL_TZ, fold
 from kernel.facts import CaseContext, FactRegistry
@@ -146,14 +147,13 @@ class Kernel:
                 trace.append(_entry(rule, item.code))
         trace += self._skipped(book, app, down)
         state.flags = flags + [{"code": "merged", "message": n} for n in merge_notes] + state.flags
-        decision = fold(state, self.calendar, app.submitted_at)
-        decision.trace = trace
-        return decision, ctx
+        return fold(state, self.calendar, app.submitted_at, trace), ctx
 
     def documents(self, ctx: CaseContext, facts: dict[str, Any]) -> list[tuple[Item, dict]]:
         """The fact document the engine sees for each item (dots become ``__``)."""
-        return [(item, {k.replace(".", "__"): v for k, v in
-                        {**facts, **_item_facts(item, ctx.application)}.items()})
+        case = {_attr(k): v for k, v in facts.items()}
+        return [(item, {**case, **{_attr(k): v for k, v in
+                                   _item_facts(item, ctx.application).items()}})
                 for item in ctx.items]
 
     def decided(self, ctx: CaseContext, decision: Decision) -> None:
@@ -225,6 +225,11 @@ def _item_facts(item: Item, app: Application) -> dict[str, Any]:
         "materials.missing_secondary": sum(m.role == "secondary" for m in missing),
         "materials.missing_untolerable": sum(not m.tolerable for m in missing),
     }
+
+
+@lru_cache(maxsize=4096)
+def _attr(name: str) -> str:
+    return attr(name)
 
 
 @lru_cache(maxsize=8192)  # entries are immutable values; building them is the hot path

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-from sqlalchemy import event
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 DEFAULT_URL = "sqlite:///onetrip.db"
 URL_ENV = "ONETRIP_DATABASE_URL"
+WRITE_OPTION = "onetrip_write"
 
 
 def database_url(url: str | None = None) -> str:
@@ -22,6 +29,7 @@ def make_engine(url: str | None = None) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     return engine
@@ -33,8 +41,53 @@ def _sqlite_pragmas(conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+    conn.isolation_level = None  # transactions are begun by _sqlite_begin, not the driver
+
+
+def _sqlite_begin(conn) -> None:
+    # A writer takes SQLite's single write lock when it begins, not half-way through, so
+    # concurrent writers (several server processes, two sweepers) queue instead of failing.
+    immediate = conn.get_execution_options().get(WRITE_OPTION)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Session]:
+    """A session in one write transaction: committed on exit, rolled back on error."""
+    with Session(engine.execution_options(**{WRITE_OPTION: True}),
+                 expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def reading(engine: Engine) -> Session:
+    return Session(engine, expire_on_commit=False)
+
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_MIGRATING = threading.Lock()  # alembic's context is module-global: one thread at a time
+_MIGRATION_LOCK = 0x6F6E6574  # PostgreSQL advisory lock id: one migrating process at a time
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the kernel's tables to the newest schema (alembic ``upgrade head``)."""
+    cfg = alembic_config()
+    with _MIGRATING, engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
 
 
 def create_tables(engine: Engine) -> None:
-    """Create every table the kernel and the loaded plugins declared."""
-    SQLModel.metadata.create_all(engine)
+    """Migrate the kernel's tables, then create the tables the loaded plugins declared."""
+    from kernel.store import KERNEL_TABLES
+
+    migrate(engine)
+    plugin_tables = [t for t in SQLModel.metadata.sorted_tables if t.name not in KERNEL_TABLES]
+    SQLModel.metadata.create_all(engine, tables=plugin_tables)

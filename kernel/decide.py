@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,6 +43,30 @@ def _missing(state: FoldState) -> list[Missing]:
     return out
 
 
+_NO_DUE = Due()
+
+
+def _hours(limits: Limits) -> bool:
+    return "office_hours" in (limits.legal.unit, limits.committed.unit)
+
+
+# Decisions share these immutable parts: building pydantic models is the hot path's cost.
+@lru_cache(maxsize=1024)
+def _limits(legal: TimeLimit, committed: TimeLimit) -> Limits:
+    return Limits(legal=legal, committed=committed, compression_rate=compression(legal, committed))
+
+
+@lru_cache(maxsize=16384)
+def _dues(calendar: Any, start: date | datetime, limits: Limits) -> Due:
+    at = start if isinstance(start, datetime) else datetime.combine(start, time(12), HALL_TZ)
+    return Due(legal=due(calendar, at, limits.legal), committed=due(calendar, at, limits.committed))
+
+
+@lru_cache(maxsize=16384)
+def _item_decision(item: str, limits: Limits, dues: Due) -> ItemDecision:
+    return ItemDecision(item=item, time_limits=limits, due=dues)
+
+
 @lru_cache(maxsize=4096)  # immutable values from the catalogue
 def _missing_entry(material: str, name: str, item: str) -> Missing:
     return Missing.model_construct(material=material, name=name, item=item)
@@ -58,40 +83,38 @@ def outcome(state: FoldState) -> tuple[str, list[Missing], list[Missing]]:
     return ("accepted_with_tolerance" if tolerated else "accepted"), tolerated, []
 
 
-def fold(state: FoldState, calendar: Any, start: datetime) -> Decision:
+def fold(state: FoldState, calendar: Any, start: datetime, trace: list) -> Decision:
     kind, tolerated, required = outcome(state)
     clock = kind in ("accepted", "accepted_with_tolerance")
     per_item = []
+    day = start.astimezone(HALL_TZ)
     for item in state.items.values():
         slot = state.limits.get(item.code, {})
-        legal = slot.get("legal", item.legal_limit)
-        committed = slot.get("committed", item.committed_limit)
-        dues = Due.model_construct(
-            legal=due(calendar, start, legal) if clock else None,
-            committed=due(calendar, start, committed) if clock else None)
-        per_item.append(ItemDecision.model_construct(item=item.code, due=dues,
-                        time_limits=Limits.model_construct(
-                            legal=legal, committed=committed,
-                            compression_rate=compression(legal, committed))))
+        limits = _limits(slot.get("legal", item.legal_limit),
+                         slot.get("committed", item.committed_limit))
+        dues = _dues(calendar, day if _hours(limits) else day.date(), limits) if clock else _NO_DUE
+        per_item.append(_item_decision(item.code, limits, dues))
     main = max(per_item, key=_latest)
-    decision = Decision.model_construct(
-        supplement_by=None, supplement_grace=None, notices=[], trace=[],
+    values = dict(
         outcome=kind, items=per_item, time_limits=main.time_limits, due=main.due,
         waived=list(state.waived.values()), tolerated=tolerated, required=required,
         reasons=state.rejections + [c for c in state.corrections if c not in state.items],
         pauses=state.pauses, routes=list(dict.fromkeys(state.routes)), flags=state.flags,
+        supplement_by=_supplement_by(state, calendar, start, main) if tolerated else None,
+        supplement_grace=state.grace if tolerated else None, trace=trace,
     )
-    if tolerated:
-        within = state.supplement_within or main.time_limits.committed
-        by = due(calendar, start, within)
-        by = by.date() if isinstance(by, datetime) else by
-        committed_due = main.due.committed
-        if isinstance(committed_due, datetime):
-            committed_due = committed_due.date()
-        decision.supplement_by = min(by, committed_due) if committed_due else by
-        decision.supplement_grace = state.grace
-    decision.notices = notices(decision, state)
-    return decision
+    values["notices"] = notices(SimpleNamespace(**values), state)
+    return Decision.model_construct(**values)  # every part is built from checked data
+
+
+def _supplement_by(state: FoldState, calendar: Any, start: datetime, main: ItemDecision) -> date:
+    """The supplement date: the rule's own limit, never past the committed due date."""
+    by = due(calendar, start, state.supplement_within or main.time_limits.committed)
+    by = by.date() if isinstance(by, datetime) else by
+    committed_due = main.due.committed
+    if isinstance(committed_due, datetime):
+        committed_due = committed_due.date()
+    return min(by, committed_due) if committed_due else by
 
 
 def _latest(d: ItemDecision) -> tuple:
@@ -113,7 +136,7 @@ def _list(missing: list[Missing]) -> str:
     return "；".join(f"{i}. {m.name}（{m.material}）" for i, m in enumerate(missing, 1))
 
 
-def notices(d: Decision, state: FoldState) -> list[str]:
+def notices(d: Any, state: FoldState) -> list[str]:
     """The one-time notice(s) to print for the applicant, in Chinese."""
     names = "、".join(f"{i.name}（{i.code}）" for i in state.items.values())
     committed, legal = d.time_limits.committed, d.time_limits.legal

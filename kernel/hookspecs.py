@@ -129,7 +129,10 @@ def onetrip_web_routes(app: web.Application) -> None:
     """Add HTTP routes (and ``cleanup_ctx`` resources) to the API application.
 
     Called once while the aiohttp application is built. Prefix routes with
-    ``/v1/<plugin name>/``; the kernel is at ``app[kernel.api.KERNEL]``.
+    ``/v1/<plugin name>/``; the kernel is at ``app[kernel.api.KERNEL]``. A caller needs
+    the grant named by the handler's ``grant`` attribute (``read``, ``cases``, ``rules``,
+    ``sandbox``, ``admin``; see ``kernel/auth.py``); without one, GET and HEAD need
+    ``read`` and every other method needs ``cases``.
 
     .. versionadded:: 0.1
     """

@@ -125,18 +125,24 @@ class Application(Strict):
 
 
 class Waiver(BaseModel):
+    model_config = ConfigDict(frozen=True)  # shared between decisions: immutable
+
     material: str
     reason: Literal["data_sharing", "merged_duplicate", "commitment", "reuse"]
     source: str | None = None
 
 
 class Missing(BaseModel):
+    model_config = ConfigDict(frozen=True)  # shared between decisions: immutable
+
     material: str
     name: str
     item: str
 
 
 class TraceEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)  # shared between decisions: immutable
+
     ruleset: str
     version: str
     hash: str
@@ -149,17 +155,23 @@ class TraceEntry(BaseModel):
 
 
 class Limits(BaseModel):
+    model_config = ConfigDict(frozen=True)  # shared between decisions: immutable
+
     legal: TimeLimit
     committed: TimeLimit
     compression_rate: float | None = None
 
 
 class Due(BaseModel):
+    model_config = ConfigDict(frozen=True)  # shared between decisions: immutable
+
     legal: date | datetime | None = None
     committed: date | datetime | None = None
 
 
 class ItemDecision(BaseModel):
+    model_config = ConfigDict(frozen=True)  # shared between decisions: immutable
+
     item: str
     time_limits: Limits
     due: Due = Field(default_factory=Due)

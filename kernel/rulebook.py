@@ -138,8 +138,8 @@ def _parse(source: Source, facts: FactRegistry, actions: ActionRegistry, loaded:
     return spec, rules, skipped, problems
 
 
-def _window(rule: Rule) -> list[dict]:
-    key = attr(SUBMITTED_ON)
+def _window(rule: Rule, date_fact: str) -> list[dict]:
+    key = attr(date_fact)
     out = [{"$gte": {key: _ymd(rule.effective.from_)}}]
     if rule.effective.until:
         out.append({"$lte": {key: _ymd(rule.effective.until)}})
@@ -160,24 +160,28 @@ class Rulebook:
     """All rulesets found in some folders, compiled into one matcher."""
 
     def __init__(self, files: list[tuple[RuleFile, str, int]], rules: list[Rule],
-                 skipped: list[Rule]):
+                 skipped: list[Rule], date_fact: str = SUBMITTED_ON):
         self.files = files
         self.rules = rules
         self.skipped = skipped
         self.by_name = {r.name: r for r in rules}
         self.matcher = Matcher({
-            r.name: (self.matcher_expr(r), r.priority) for r in rules
+            r.name: (self.matcher_expr(r, date_fact), r.priority) for r in rules
         }) if rules else None
 
     @staticmethod
-    def matcher_expr(rule: Rule) -> dict:
+    def matcher_expr(rule: Rule, date_fact: str = SUBMITTED_ON) -> dict:
         """The full expression a rule is matched by: its effective dates, then its ``when``."""
-        return {"$and": [*_window(rule), rule.expr]}
+        return {"$and": [*_window(rule, date_fact), rule.expr]}
 
     @classmethod
     def load(cls, dirs: list[Path], facts: FactRegistry, actions: ActionRegistry,
-             loaded: set[str]) -> Rulebook:
-        """Read every ``*.yaml`` below ``dirs`` (folders or files); raise SourceError."""
+             loaded: set[str], date_fact: str = SUBMITTED_ON) -> Rulebook:
+        """Read every ``*.yaml`` below ``dirs`` (folders or files); raise SourceError.
+
+        ``date_fact`` (integer yyyymmdd) picks the rulesets in force; plugins that match
+        something other than applications (e.g. documents) name their own.
+        """
         paths = [p for d in map(Path, dirs)
                  for p in (sorted(d.rglob("*.y*ml")) if d.is_dir() else [d])]
         files, rules, skipped, problems = [], [], [], []
@@ -198,7 +202,7 @@ class Rulebook:
         problems += cls._conflicts(files)
         if problems:
             raise SourceError(problems)
-        return cls(files, rules, skipped)
+        return cls(files, rules, skipped, date_fact)
 
     @staticmethod
     def _conflicts(files: list[tuple[RuleFile, str, int]]) -> list[Problem]:

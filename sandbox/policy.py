@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from kernel.rulebook import Rulebook
+from rules import RULES_DIR
 
 IN_FORCE = ("as-in-force", "in-force", "current")
 
@@ -24,11 +25,29 @@ class PolicyError(ValueError):
 
 @dataclass
 class Policy:
-    """A resolved policy: a label for reports and the rule folders (None: the kernel's)."""
+    """A resolved policy: a label for reports and its rules folder (None: the kernel's)."""
 
     spec: str
     label: str
-    dirs: list[Path] | None
+    root: Path | None
+
+    def rule_dirs(self, kernel_dirs: list[Path]) -> list[Path] | None:
+        """Folders to load. A tree shaped like ``rules/`` stands in for the kernel's folders
+        of the same names (others, e.g. an OA plugin's own rules, are left out); a folder
+        without such subfolders is the whole policy."""
+        if self.root is None:
+            return None
+        mapped, shaped = [], False
+        for d in kernel_dirs:
+            try:
+                rel = Path(d).resolve().relative_to(RULES_DIR.resolve())
+            except ValueError:  # an external plugin's folder: not part of any draft
+                mapped.append(Path(d))
+                continue
+            if (self.root / rel).is_dir():
+                mapped.append(self.root / rel)
+                shaped = True
+        return mapped if shaped else [self.root]
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
@@ -59,12 +78,12 @@ def resolve(spec: str, tmp: Path, repo: Path | None = None, field: str = "") -> 
         return Policy(spec, "rules in force on each case's date", None)
     path = Path(spec)
     if path.is_dir():
-        return Policy(spec, f"rules folder {spec}", [path])
+        return Policy(spec, f"rules folder {spec}", path)
     try:
         rules = _git_rules(spec, repo or Path.cwd(), tmp)
     except PolicyError as exc:
         raise PolicyError(field, str(exc)) from None
-    return Policy(spec, f"rules/ at git revision {spec}", [rules])
+    return Policy(spec, f"rules/ at git revision {spec}", rules)
 
 
 def _file_key(spec, path: str) -> tuple:

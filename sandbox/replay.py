@@ -102,7 +102,8 @@ def start_kernel(store: Path, policies: tuple[Policy, Policy], **kwargs: Any
     from kernel.core import Kernel
 
     kernel = Kernel.start(**{**kwargs, "db_url": f"sqlite:///{store}"})
-    books = [kernel.load_rules(p.dirs) if p.dirs else kernel.rulebook for p in policies]
+    dirs = [p.rule_dirs(kernel.rule_dirs) for p in policies]
+    books = [kernel.load_rules(d) if d else kernel.rulebook for d in dirs]
     return kernel, Comparer(kernel, books[0], books[1])
 
 

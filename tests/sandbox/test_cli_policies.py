@@ -55,3 +55,17 @@ def test_cli_errors_name_the_argument_or_the_line(tmp_path, capsys):
     assert "--candidate: 'no-such-thing' is not a folder" in capsys.readouterr().err
     assert main([*args, "--on-error", "fail"]) == 2
     assert f"{history}:1: application: Field required" in capsys.readouterr().err
+
+
+def test_a_copy_of_the_rules_tree_decides_like_the_rules_in_force(tmp_path, capsys):
+    from rules import RULES_DIR
+
+    history = tmp_path / "h.jsonl"
+    assert main(["sandbox", "generate", "--cases", "200", "--out", str(history)]) == 0
+    draft = tmp_path / "draft"
+    shutil.copytree(RULES_DIR, draft)  # every folder, including ones other engines read
+    out = tmp_path / "out"
+    assert main(["replay", str(history), "--candidate", str(draft), "--out", str(out),
+                 "--quiet"]) == 0
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary["cases"] == 200 and summary["changed"] == 0

@@ -1,0 +1,111 @@
+"""Bearer tokens and roles: clerk, rule author (own department), auditor, admin."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from kernel.apimodels import Role
+
+TOKENS_ENV = "ONETRIP_TOKENS"
+# What each role may do; "read" covers every GET and the dry-run evaluation.
+GRANTS: dict[str, set[str]] = {
+    "clerk": {"read", "cases"},
+    "rule_author": {"read", "rules", "sandbox"},
+    "auditor": {"read", "sandbox"},
+    "admin": {"read", "cases", "rules", "sandbox", "admin"},
+}
+
+
+class TokenSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: str = Field(min_length=16)
+    role: Role
+    department: str | None = Field(None, description="a rule author's own department")
+    name: str | None = None
+
+
+class ServerConfig(BaseModel):
+    """The server's YAML config file; every key is optional."""
+
+    model_config = ConfigDict(extra="forbid")
+    tokens: list[TokenSpec] = []
+    warnings: dict[str, int] = Field(default_factory=lambda: {"yellow": 5, "red": 2})
+    sweep_interval: float = Field(30.0, gt=0, description="seconds between timer sweeps")
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str
+    department: str | None = None
+    name: str | None = None
+
+    def may(self, grant: str, department: str | None = None) -> bool:
+        if grant not in GRANTS[self.role]:
+            return False
+        return not (self.role == "rule_author" and department and department != self.department)
+
+
+ANONYMOUS_ADMIN = Principal("admin", name="loopback (no tokens configured)")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def tokens_from_env(value: str) -> list[TokenSpec]:
+    """``token=role[:department]`` pairs separated by commas."""
+    out = []
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        token, _, grant = part.partition("=")
+        role, _, dept = grant.partition(":")
+        out.append(TokenSpec(token=token, role=role, department=dept or None))
+    return out
+
+
+def load_config(path: str | Path | None = None, env: dict[str, str] | None = None
+                ) -> ServerConfig:
+    """The config file (if any) plus tokens from ONETRIP_TOKENS."""
+    env = os.environ if env is None else env
+    data: dict[str, Any] = {}
+    if path:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    config = ServerConfig.model_validate(data)
+    if env.get(TOKENS_ENV):
+        config.tokens = config.tokens + tokens_from_env(env[TOKENS_ENV])
+    return config
+
+
+class TokenTable:
+    """Looks up bearer tokens by digest; empty means loopback-only, everyone admin."""
+
+    def __init__(self, specs: list[TokenSpec]):
+        self.by_digest = {_digest(s.token): Principal(s.role, s.department, s.name)
+                          for s in specs}
+
+    def __bool__(self) -> bool:
+        return bool(self.by_digest)
+
+    def principal(self, header: str | None) -> Principal | None:
+        if not self.by_digest:
+            return ANONYMOUS_ADMIN
+        scheme, _, token = (header or "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        return self.by_digest.get(_digest(token.strip()))
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,102 @@
+"""The case store: cases, their append-only event log and their timers (sqlmodel tables)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Tables created by the kernel's migrations; plugins' tables are created with create_all.
+KERNEL_TABLES = ("cases", "case_events", "timers")
+ACTIVE = ("in_review", "awaiting_supplement", "re_notified")
+TERMINAL = ("completed", "terminated", "rejected", "correction_required")
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (no time zones) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _when(**kw: Any) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), **kw))
+
+
+def _json(**kw: Any) -> Any:
+    return Field(default=None, sa_column=Column(JSON, **kw))
+
+
+class Case(SQLModel, table=True):
+    """One stored application with its decision and current lifecycle state."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_state_due", "state", "due_committed"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    state: str = Field(max_length=32)
+    outcome: str = Field(max_length=32)
+    applicant_kind: str = Field(max_length=16)
+    applicant_name: str = Field(max_length=200)
+    applicant_identifier: str = Field(max_length=18, index=True)
+    items: list[str] = _json(nullable=False)
+    application: dict = _json(nullable=False)
+    decision: dict = _json(nullable=False)
+    rulesets: list[dict] = _json(nullable=False)
+    submitted_at: datetime = _when(nullable=False)
+    supplement_by: date | None = None
+    grace_by: date | None = None
+    due_committed: date | None = None
+    due_legal: date | None = None
+    idempotency_key: str | None = Field(default=None, max_length=200, unique=True)
+    request_hash: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = _when(nullable=False)
+
+
+class CaseEvent(SQLModel, table=True):
+    """One lifecycle event; rows are only ever inserted."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", max_length=40)
+    seq: int
+    kind: str = Field(max_length=32)
+    at: datetime = _when(nullable=False)
+    payload: dict = _json(nullable=False)
+    recorded_at: datetime = _when(nullable=False)
+
+
+class Timer(SQLModel, table=True):
+    """Something due at a time; the sweeper sets ``fired_at`` in the transaction that acts."""
+
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_pending", "fired_at", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", max_length=40, index=True)
+    kind: str = Field(max_length=32)
+    due_at: datetime = _when(nullable=False)
+    fired_at: datetime | None = _when(nullable=True)
+    cancelled_at: datetime | None = _when(nullable=True)
+    fired_by: str | None = Field(default=None, max_length=80)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,137 @@
+"""Request handlers of the HTTP API; each parses with a pydantic model and answers JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+from pydantic_core import to_json
+
+from kernel import apimodels as m
+from kernel.core import InputError, Kernel
+from kernel.decide import HALL_TZ, due
+from kernel.lifecycle import Lifecycle
+from kernel.manager import describe
+from kernel.models import TimeLimit
+
+KERNEL = web.AppKey("kernel", Kernel)
+LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
+
+
+class BadJSON(ValueError):
+    field = None
+
+
+def answer(data: Any, status: int = 200) -> web.Response:
+    return web.Response(body=to_json(data), status=status, content_type="application/json")
+
+
+async def body(request: web.Request, model: type[BaseModel] | None = None,
+               optional: bool = False) -> Any:
+    raw = await request.read()
+    if not raw.strip() and optional:
+        raw = b"{}"
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadJSON(f"request body is not JSON: {exc}") from None
+    return data if model is None else model.model_validate(data)
+
+
+def query(request: web.Request, model: type[BaseModel]) -> Any:
+    return model.model_validate(dict(request.query))
+
+
+async def evaluate(request: web.Request) -> web.Response:
+    data = await body(request)
+    decision, _ = request.app[KERNEL].evaluate(data)
+    return answer(decision.model_dump(mode="json"))
+
+
+async def submit(request: web.Request) -> web.Response:
+    data = await body(request)
+    key = request.headers.get("Idempotency-Key")
+    lc = request.app[LIFECYCLE]
+    case_id, created = lc.submit(data, key)
+    case = lc.brief(case_id)
+    return answer({**case, "created": created}, status=201 if created else 200)
+
+
+async def get_case(request: web.Request) -> web.Response:
+    q = query(request, m.AsOfQuery)
+    return answer(request.app[LIFECYCLE].get(request.match_info["id"], q.as_of))
+
+
+async def list_cases(request: web.Request) -> web.Response:
+    q = query(request, m.ListQuery)
+    return answer({"cases": request.app[LIFECYCLE].find(q.state, q.overdue, q.as_of, q.limit,
+                                                        q.offset)})
+
+
+async def supplement(request: web.Request) -> web.Response:
+    req = await body(request, m.SupplementRequest)
+    lc, case_id = request.app[LIFECYCLE], request.match_info["id"]
+    lc.supplement(case_id, req.materials, req.at)
+    return answer(lc.get(case_id, req.at))
+
+
+async def clock(request: web.Request) -> web.Response:
+    req = await body(request, m.ClockRequest)
+    lc, case_id = request.app[LIFECYCLE], request.match_info["id"]
+    lc.clock(case_id, req.action, req.reason, req.at)
+    return answer(lc.get(case_id, req.at))
+
+
+async def complete(request: web.Request) -> web.Response:
+    req = await body(request, m.CompleteRequest, optional=True)
+    lc, case_id = request.app[LIFECYCLE], request.match_info["id"]
+    lc.complete(case_id, req.at)
+    return answer(lc.get(case_id, req.at))
+
+
+async def items(request: web.Request) -> web.Response:
+    return answer([i.model_dump(mode="json") for i in request.app[KERNEL].items.items.values()])
+
+
+async def item(request: web.Request) -> web.Response:
+    code = request.match_info["code"]
+    found = request.app[KERNEL].items.items.get(code)
+    if found is None:
+        raise web.HTTPNotFound(reason=f"no item {code!r}")
+    return answer(found.model_dump(mode="json"))
+
+
+async def plugins(request: web.Request) -> web.Response:
+    return answer(describe(request.app[KERNEL].pm))
+
+
+async def rulesets(request: web.Request) -> web.Response:
+    return answer([{
+        "ruleset": f.ruleset, "version": f.version, "department": f.department,
+        "title": f.title, "effective_from": f.effective.from_,
+        "effective_until": f.effective.until, "file": Path(path).name,
+    } for f, path, _line in request.app[KERNEL].rulebook.files])
+
+
+async def deadline(request: web.Request) -> web.Response:
+    q = query(request, m.DeadlineQuery)
+    unit = next(u for u in ("working_days", "calendar_days", "office_hours")
+                if getattr(q, u) is not None)
+    limit = TimeLimit(unit=unit, amount=getattr(q, unit))
+    start = q.start
+    if not isinstance(start, datetime):
+        if unit == "office_hours":
+            raise InputError("start", "office hours count from a moment: give a date and time")
+        start = datetime.combine(start, time(12), HALL_TZ)
+    return answer({"start": q.start, "limit": limit.model_dump(),
+                   "due": due(request.app[KERNEL].calendar, start, limit)})
+
+
+async def healthz(request: web.Request) -> web.Response:
+    kernel = request.app[KERNEL]
+    return answer({"status": "ok", "database": kernel.db.dialect.name,
+                   "rules": len(kernel.rulebook.rules)})

@@ -1,0 +1,93 @@
+"""Formal notices from case decisions appear as outgoing documents in the OA flow."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kernel.core import Kernel
+from plugins.oa import service_of
+from plugins.oa.metrics import metrics
+from rules import RULES_DIR
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "land_site_complete.json"
+TOLERANCE = """\
+ruleset: test.tolerance
+version: "1"
+department: natural_resources
+reference: 遂宁市容缺受理制度（测试用）
+effective: {from: 2019-01-01}
+rules:
+  - id: tolerate-secondary
+    title: 主件齐全、辅件欠缺的，容缺受理
+    when: {fact: materials.missing_main, eq: 0}
+    then:
+      - tolerate_missing: {materials: tolerable}
+"""
+
+
+@pytest.fixture
+def tolerant(db_url, tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "tolerance.yaml").write_text(TOLERANCE, encoding="utf-8")
+    k = Kernel.start(db_url=db_url, rule_dirs=[RULES_DIR / "common",
+                                               RULES_DIR / "natural_resources", rules])
+    yield k
+    k.close()
+
+
+def _application(missing: str) -> dict:
+    data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    data["materials"] = [m for m in data["materials"] if m != missing]
+    return data
+
+
+def _outgoing(kernel, case_id):
+    service = service_of(kernel)
+    from sqlmodel import Session, select
+
+    from plugins.oa.models import OADocument
+
+    with Session(service.engine) as s:
+        ids = s.exec(select(OADocument.id).where(OADocument.case_id == case_id)).all()
+    return [service.get(i) for i in ids]
+
+
+def test_tolerance_notice_becomes_an_outgoing_document(tolerant):
+    decision, ctx = tolerant.evaluate(_application("NR-M-BOUNDARY-SURVEY"), case_id="C-2019-001")
+    assert decision.outcome == "accepted_with_tolerance"
+    tolerant.decided(ctx, decision)
+    docs = {d["type"]: d for d in _outgoing(tolerant, "C-2019-001")}
+    assert set(docs) == {"受理通知书", "容缺受理通知书"}
+    notice = docs["容缺受理通知书"]
+    assert notice["flow"] == "outgoing" and notice["current_step"] == "draft"
+    assert notice["lead"] == "natural_resources" and notice["urgency"] == "加急"
+    assert "勘测定界图及技术报告" in notice["body"]
+    # Accepted at 2019-07-25 10:00 (Thu); 加急 drafting is due a working day later.
+    assert notice["steps"][0]["due_at"] == "2019-07-26T17:30:00+08:00"
+    assert flagless(decision)
+
+
+def flagless(decision) -> bool:
+    return not [f for f in decision.flags if f.get("code") == "plugin_error"]
+
+
+def test_the_same_decision_told_twice_opens_its_notices_once(tolerant):
+    decision, ctx = tolerant.evaluate(_application("NR-M-BOUNDARY-SURVEY"), case_id="C-2")
+    tolerant.decided(ctx, decision)
+    tolerant.decided(ctx, decision)
+    assert len(_outgoing(tolerant, "C-2")) == 2
+    assert flagless(decision)
+
+
+def test_correction_notice_and_dry_runs(kernel):
+    decision, ctx = kernel.evaluate(_application("NR-M-BOUNDARY-SURVEY"), case_id="C-3")
+    assert decision.outcome == "correction_required"  # no tolerance rule in the shipped rules
+    kernel.decided(ctx, decision)
+    assert [d["type"] for d in _outgoing(kernel, "C-3")] == ["补正材料通知书"]
+    dry, dry_ctx = kernel.evaluate(_application("NR-M-BOUNDARY-SURVEY"))
+    kernel.decided(dry_ctx, dry)  # no case id: nothing stored, nothing to track
+    assert metrics(service_of(kernel).engine)["overall"]["documents"] == 1
