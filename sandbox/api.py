@@ -1,10 +1,10 @@
-"""HTTP routes: start a replay (rule author or auditor), follow it, fetch its reports."""
+"""HTTP routes: start a replay, follow it, fetch its reports (the ``sandbox`` grant)."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +17,7 @@ from sandbox.history import BadRow, explain
 from sandbox.policy import PolicyError
 from sandbox.replay import ReplayOptions, replay
 
-ROLES = frozenset({"rule_author", "auditor"})
 FILES = ("report.html", "report.md", "summary.json", "diff.jsonl", "bad_rows.jsonl")
-Allowed = Callable[[web.Request], bool]
 
 
 class ReplayRequest(BaseModel):
@@ -54,6 +52,15 @@ class ReplayJobs:
         self.jobs: dict[str, Job] = {}
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="replay")
 
+    @classmethod
+    def for_kernel(cls, kernel: Any) -> ReplayJobs:
+        """Jobs configured by the kernel's settings ``sandbox_dir`` (default ``replays``),
+        ``sandbox_histories`` (default ``<sandbox_dir>/histories``) and ``sandbox_workers``."""
+        root = Path(kernel.settings.get("sandbox_dir") or "replays")
+        histories = Path(kernel.settings.get("sandbox_histories") or root / "histories")
+        workers = int(kernel.settings.get("sandbox_workers") or os.cpu_count() or 1)
+        return cls(root, histories, workers)
+
     def submit(self, cases: Path, req: ReplayRequest) -> Job:
         key = uuid.uuid4().hex[:12]
         job = Job(id=key, out=self.root / "runs" / key)
@@ -82,12 +89,6 @@ class ReplayJobs:
 
 
 JOBS: web.AppKey[ReplayJobs] = web.AppKey("sandbox_jobs", ReplayJobs)
-ALLOWED: web.AppKey[Allowed] = web.AppKey("sandbox_allowed", Callable)
-
-
-def header_role(request: web.Request) -> bool:
-    """Default role check: the ``X-Onetrip-Role`` header names a permitted role."""
-    return request.headers.get("X-Onetrip-Role", "") in ROLES
 
 
 def _problem(status: int, field: str, message: str) -> web.Response:
@@ -104,8 +105,6 @@ async def _upload(request: web.Request, jobs: ReplayJobs) -> Path:
 
 
 async def post_replay(request: web.Request) -> web.Response:
-    if not request.app[ALLOWED](request):
-        return _problem(403, "role", "starting a replay needs the rule_author or auditor role")
     jobs = request.app[JOBS]
     upload = request.content_type != "application/json"
     try:
@@ -116,6 +115,8 @@ async def post_replay(request: web.Request) -> web.Response:
     except ValueError:
         return _problem(400, "body", "the body is not JSON")
     if upload:
+        if not request.can_read_body:
+            return _problem(400, "body", "send the history as the body, or JSON naming a file")
         cases = await _upload(request, jobs)
     else:
         cases = (jobs.histories / (req.cases or "")).resolve()
@@ -155,9 +156,13 @@ async def get_file(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(job.out / name)
 
 
-def setup(app: web.Application, jobs: ReplayJobs, allowed: Allowed = header_role) -> None:
-    """Add the sandbox routes; ``allowed`` decides whether a request may start a replay."""
-    app[JOBS], app[ALLOWED] = jobs, allowed
+for _handler in (post_replay, get_replay, get_file):
+    _handler.grant = "sandbox"  # the API's auth: rule authors, auditors and admins
+
+
+def setup(app: web.Application, jobs: ReplayJobs) -> None:
+    """Add the sandbox routes; the host application checks roles by each handler's grant."""
+    app[JOBS] = jobs
     app.router.add_post("/v1/sandbox/replays", post_replay)
     app.router.add_get("/v1/sandbox/replays/{id}", get_replay)
     app.router.add_get("/v1/sandbox/replays/{id}/{name}", get_file)

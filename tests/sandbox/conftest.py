@@ -26,11 +26,23 @@ def sbx_args() -> dict:
 
 
 @pytest.fixture
-def kernel(tmp_path):
-    """The built-in departments, on a throw-away store."""
-    kernel = Kernel.start(db_url=f"sqlite:///{tmp_path / 'builtin.db'}", disabled=set())
-    yield kernel
-    kernel.close()
+def make_kernel(tmp_path):
+    """Kernels with the built-in departments on a throw-away store, closed afterwards."""
+    started = []
+
+    def make(**settings):
+        started.append(Kernel.start(db_url=f"sqlite:///{tmp_path / 'builtin.db'}",
+                                    disabled=set(), **settings))
+        return started[-1]
+
+    yield make
+    for kernel in started:
+        kernel.close()
+
+
+@pytest.fixture
+def kernel(make_kernel):
+    return make_kernel()
 
 
 @pytest.fixture
