@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,7 @@ from sandbox.history import BadRow, explain
 from sandbox.policy import PolicyError
 from sandbox.replay import ReplayOptions, replay
 
+log = logging.getLogger("onetrip.sandbox")
 FILES = ("report.html", "report.md", "summary.json", "diff.jsonl", "bad_rows.jsonl")
 
 
@@ -81,8 +83,11 @@ class ReplayJobs:
         try:
             job.summary = replay(opts, progress)
             job.status = "done"
-        except (BadRow, PolicyError, ValueError) as exc:
+        except (BadRow, PolicyError, ValueError) as exc:  # the request's fault: say why
             job.error, job.status = explain(exc), "failed"
+        except Exception as exc:  # a job must end in a state, never stay "running"
+            log.exception("replay %s failed", job.id)
+            job.error, job.status = f"internal error: {type(exc).__name__}", "failed"
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)

@@ -8,13 +8,12 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from kernel.decide import HALL_TZ
 from kernel.models import Application
 
-HALL_TZ = ZoneInfo("Asia/Shanghai")
 CONVERSION_ERROR = "\x00"  # marks a line whose conversion failed; never valid JSON
 Outcome = Literal["accepted", "accepted_with_tolerance", "correction_required", "rejected"]
 

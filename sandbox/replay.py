@@ -142,7 +142,6 @@ def replay(opts: ReplayOptions, progress: Progress | None = None) -> dict[str, A
         policies = _policies(opts, Path(tmp))
         kernel, cmp = start_kernel(Path(tmp) / "sandbox.db", policies, **opts.kernel)
         try:
-            load_credit(kernel, opts)
             total = _stream(opts, cmp, work, progress)
         finally:
             for book in cmp.books:
@@ -156,10 +155,3 @@ def replay(opts: ReplayOptions, progress: Progress | None = None) -> dict[str, A
             shutil.move(str(f), opts.out / f.name)
     return summary
 
-
-def load_credit(kernel: Any, opts: ReplayOptions) -> None:
-    """Give the credit plugin, when loaded, the applicants' credit from the history rows.
-
-    The rows go into the throw-away store only; without the plugin credit is ignored.
-    """
-    return None
