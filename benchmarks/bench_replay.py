@@ -3,7 +3,7 @@
     python benchmarks/bench_replay.py [--cases 1000000] [--workers 2] [--history FILE]
 
 Generates the history first (timed apart, reused with ``--history``), then replays it and
-prints cases/s, wall time and the RSS of the replay's processes (parent and workers,
+prints cases/s, wall time, CPU time and the RSS of the replay's processes (parent and workers,
 summed), sampled every half second.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -71,6 +72,12 @@ class Sampler(threading.Thread):
             self.samples.append((time.perf_counter() - start, tree_rss_mb(os.getpid())))
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its reaped children (the pool's workers)."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 def generate(path: Path, cases: int) -> float:
     started = time.perf_counter()
     kernel = Kernel.start(db_url=f"sqlite:///{path.parent / 'gen.db'}")
@@ -98,16 +105,19 @@ def main() -> int:
         (draft / "common" / "bench_tolerance.yaml").write_text(DRAFT, "utf-8")
         sampler = Sampler()
         sampler.start()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         summary = replay(ReplayOptions(cases=history, candidate=str(draft), out=tmp / "out",
                                        workers=args.workers))
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
         sampler.stop.set()
         sampler.join()
     rss = [mb for _, mb in sampler.samples] or [tree_rss_mb(os.getpid())]
     print(f"replayed {summary['cases']:,} cases ({summary['changed']:,} changed) with "
           f"{args.workers} workers in {wall:.1f} s: {summary['cases'] / wall:,.0f} cases/s")
-    print(f"RSS (parent + workers): min {min(rss):,.0f} MB, max {max(rss):,.0f} MB")
+    print(f"CPU {cpu:.1f} s in all ({cpu / summary['cases'] * 1e6:.0f} µs per case); on "
+          f"{args.workers} otherwise idle cores the wall time would be about "
+          f"{cpu / args.workers:.0f} s")
+    print(f"RSS (parent + workers): peak {max(rss):,.0f} MB")
     step = max(len(sampler.samples) // 10, 1)
     print("RSS over the run: " + ", ".join(
         f"{t:.0f}s {mb:,.0f}MB" for t, mb in sampler.samples[::step]))

@@ -39,12 +39,13 @@ class Comparer:
         self.catalogue = kernel.items.items
         self.changed_rules = redefined(baseline, candidate)
         self._days: tuple[dict[date, tuple], dict[date, tuple]] = ({}, {})
+        self._counts: dict[tuple[str, ...], int] = {}
 
     def _view(self, case: HistoricCase, book: Rulebook) -> View:
         app = case.application
         decision, _ = self.kernel.evaluate(app, case_id=case.case_id, at=app.submitted_at,
                                            rulebook=book)
-        return view(decision, self.catalogue)
+        return view(decision, self.catalogue, self._counts)
 
     def same_rules(self, day: date) -> bool:
         (a, b), (ca, cb) = self.books, self._days
@@ -66,6 +67,8 @@ def _sets(a: tuple[str, ...], b: tuple[str, ...]) -> dict[str, list[str]] | None
 def diff(line: int, case: HistoricCase, b: View, c: View, changed_rules: frozenset[str]
          ) -> dict[str, Any] | None:
     """The diff line for one case, or None when its decision did not change."""
+    if b == c:
+        return None
     changes: dict[str, Any] = {}
     if b.outcome != c.outcome:
         changes["outcome"] = [b.outcome, c.outcome]

@@ -44,8 +44,16 @@ def limit_label(limit: TimeLimit) -> str:
     return f"{limit.unit}:{limit.amount}"
 
 
-def view(decision: Decision, catalogue: dict[str, Any]) -> View:
-    codes = {m.code for d in decision.items for m in catalogue[d.item].materials}
+def _count(items: tuple[str, ...], catalogue: dict[str, Any], known: dict) -> int:
+    n = known.get(items)
+    if n is None:
+        n = known[items] = len({m.code for i in items for m in catalogue[i].materials})
+    return n
+
+
+def view(decision: Decision, catalogue: dict[str, Any], known: dict | None = None) -> View:
+    """``known`` caches material counts by item set across calls."""
+    items = tuple(d.item for d in decision.items)
     rate = decision.time_limits.compression_rate
     return View(
         outcome=decision.outcome,
@@ -54,7 +62,7 @@ def view(decision: Decision, catalogue: dict[str, Any]) -> View:
         waived=tuple(w.material for w in decision.waived),
         committed=limit_label(decision.time_limits.committed),
         rate_milli=None if rate is None else round(rate * 1000),
-        catalogue=len(codes),
+        catalogue=_count(items, catalogue, {} if known is None else known),
         rules=frozenset(f"{t.ruleset}/{t.rule}" for t in decision.trace if t.status == "fired"),
     )
 

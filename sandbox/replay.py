@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -141,9 +142,14 @@ def replay(opts: ReplayOptions, progress: Progress | None = None) -> dict[str, A
         work.mkdir()
         policies = _policies(opts, Path(tmp))
         kernel, cmp = start_kernel(Path(tmp) / "sandbox.db", policies, **opts.kernel)
+        # The kernel and rulebooks live as long as the run: the collector need not walk them
+        # for every chunk, and forked workers then share their pages instead of copying.
+        gc.collect()
+        gc.freeze()
         try:
             total = _stream(opts, cmp, work, progress)
         finally:
+            gc.unfreeze()
             for book in cmp.books:
                 if book is not kernel.rulebook:
                     book.close()
