@@ -114,7 +114,10 @@ class FoldState:
     accepted: bool = False
 
     def waive(self, material: str, reason: str, source: str | None) -> None:
-        if material not in self.waived:
+        """First reason wins, except that a merged duplicate (asked once, still asked) yields
+        to a reason that spares the material altogether."""
+        old = self.waived.get(material)
+        if old is None or (old.reason == "merged_duplicate" and reason != "merged_duplicate"):
             self.waived[material] = _waiver(material, reason, source)
 
 

@@ -102,6 +102,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_test(args: argparse.Namespace) -> int:
+    try:
+        from kernel.testing import main as run
+    except ImportError as exc:  # pytest is a test extra
+        return _fail(f"onetrip test needs pytest (pip install 'onetrip[test]'): {exc}")
+    return run(args.paths)
+
+
 def _fail(message: str) -> int:
     print(f"onetrip: {message}", file=sys.stderr)
     return 2
@@ -116,6 +124,9 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lint", help="check rule files; prints file:line: message")
     p.add_argument("paths", nargs="*", help="rule folders (default: those of the plugins)")
     p.set_defaults(func=cmd_lint)
+    p = sub.add_parser("test", help="run YAML decision cases with pytest")
+    p.add_argument("paths", nargs="*", help="case files or folders (default: tests/cases)")
+    p.set_defaults(func=cmd_test)
     sub.add_parser("plugins", help="list plugins, versions and hooks").set_defaults(
         func=cmd_plugins)
     p = sub.add_parser("serve", help="run the HTTP API (default 127.0.0.1:8080, SQLite here)")

@@ -49,6 +49,7 @@ KERNEL_FACTS = (
     ("materials.missing_main", "integer", "missing main materials (主件)"),
     ("materials.missing_secondary", "integer", "missing secondary materials (辅件)"),
     ("materials.missing_untolerable", "integer", "missing materials that may not follow later"),
+    ("materials.missing_tolerable", "integer", "missing secondary materials that may follow later"),
 )
 
 
@@ -224,6 +225,7 @@ def _item_facts(item: Item, app: Application) -> dict[str, Any]:
         "materials.missing_main": sum(m.role == "main" for m in missing),
         "materials.missing_secondary": sum(m.role == "secondary" for m in missing),
         "materials.missing_untolerable": sum(not m.tolerable for m in missing),
+        "materials.missing_tolerable": sum(m.tolerable for m in missing),
     }
 
 

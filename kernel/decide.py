@@ -36,7 +36,10 @@ def _missing(state: FoldState) -> list[Missing]:
     out, seen = [], set()
     for item in state.items.values():
         for m in item.materials:
-            if m.code in seen or m.code in state.submitted or m.code in state.waived:
+            waiver = state.waived.get(m.code)
+            # a merged duplicate spares the second copy only: one is still required
+            spared = waiver is not None and waiver.reason != "merged_duplicate"
+            if m.code in seen or m.code in state.submitted or spared:
                 continue
             seen.add(m.code)
             out.append(_missing_entry(m.code, m.name, item.code))

@@ -116,7 +116,9 @@ def onetrip_case_event(case_id: str, event: str, payload: dict[str, Any]) -> Non
     :param case_id: the stored case's id.
     :param event: one of ``submitted, decided, notified, supplemented, re_notified,
         resumed, paused, clock_resumed, completed, terminated``.
-    :param payload: the event's JSON payload as stored.
+    :param payload: the event's JSON payload as stored: always ``applicant`` (kind,
+        name, identifier), ``items`` and ``at`` (when it happened, ISO 8601, which under
+        ``onetrip sweep --as-of`` is that time, not the wall clock).
 
     Called after the event is committed; never in the sandbox. Exceptions are logged.
 

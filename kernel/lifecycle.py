@@ -286,7 +286,7 @@ class Lifecycle:
     def _row(case: Case, kind: str, at: datetime, extra: dict, seq: int) -> dict[str, Any]:
         payload = {"applicant": {"kind": case.applicant_kind, "name": case.applicant_name,
                                  "identifier": case.applicant_identifier},
-                   "items": list(case.items), **extra}
+                   "items": list(case.items), "at": at.isoformat(), **extra}
         return {"case_id": case.id, "seq": seq, "kind": kind, "at": at, "payload": payload,
                 "recorded_at": now()}
 

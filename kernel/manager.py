@@ -19,6 +19,7 @@ hookimpl = pluggy.HookimplMarker(hookspecs.PROJECT)
 # Built-in departments are ordinary plugins, registered in this order.
 BUILTIN_PLUGINS = (
     "plugins.natural_resources",
+    "plugins.credit",
     "plugins.oa",
 )
 ENTRY_POINT_GROUP = "onetrip.plugins"

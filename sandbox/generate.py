@@ -44,11 +44,26 @@ def credit_code(rng: random.Random) -> str:
     return first17 + credit_check_char(first17)
 
 
-def applicant(seed: int, k: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def credit_record(rng: random.Random, year: int, k: int) -> dict[str, Any]:
+    """Credit as the credit plugin's subject records have it (rating, listings, commitments)."""
+    out: dict[str, Any] = {}
+    grade = _pick(rng, GRADES)
+    if grade != "M":  # M: new, no rating yet
+        out["rating"] = {"grade": grade, "since": f"{year - 1}-04-01"}
+    if rng.random() < 0.005:
+        out["listings"] = [{"kind": "judgment_defaulter", "authority": "遂宁市中级人民法院",
+                            "from": f"{year - 1}-06-01"}]
+    if rng.random() < 0.01:
+        out["commitments"] = [{"case": f"PRIOR-{k}", "kind": "tolerance",
+                               "made_on": f"{year - 1}-03-01", "due": f"{year - 1}-04-01",
+                               "status": "broken", "settled_on": f"{year - 1}-05-01"}]
+    return out
+
+
+def applicant(seed: int, k: int, year: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Applicant ``k`` of the pool and their credit, the same wherever they appear."""
     rng = random.Random(f"{seed}:applicant:{k}")
-    credit = {"tax_grade": _pick(rng, GRADES), "defaulter": rng.random() < 0.005,
-              "broken_commitments": int(rng.random() < 0.01)}
+    credit = credit_record(rng, year, k)
     if rng.random() < 0.3:
         name = rng.choice(SURNAMES) + rng.choice("伟芳娜敏静丽强磊军洋勇艳杰涛明超")
         return {"kind": "person", "name": name, "id_number": person_id(rng)}, credit
@@ -71,6 +86,13 @@ class Generator:
         self.days = [d for d in (first + timedelta(n) for n in range(366))
                      if d.year == year and cal.is_working_day(d)]
         self.sessions = [(s, e) for s, e in cal.office_hours.sessions]
+        self.pool = len(self.days) * 20  # applicants; frequent ones recur (a Pareto head)
+
+    def applicants(self) -> Iterator[tuple[int, str]]:
+        """Every applicant of the pool as a minimal history row, for the credit loader."""
+        for k in range(self.pool):
+            who, credit = applicant(self.seed, k, self.year)
+            yield k, json.dumps({"application": {"applicant": who}, "credit": credit})
 
     def _per_day(self, cases: int) -> list[int]:
         base, extra = divmod(cases, len(self.days))
@@ -115,8 +137,8 @@ class Generator:
 
     def case(self, n: int, when: datetime) -> dict[str, Any]:
         rng = self.rng
-        k = int(rng.paretovariate(1.2) * 7) + rng.randrange(max(len(self.days) * 20, 1))
-        who, credit = applicant(self.seed, k)
+        k = (int(rng.paretovariate(1.2) * 7) + rng.randrange(self.pool)) % self.pool
+        who, credit = applicant(self.seed, k, self.year)
         codes = self._items()
         channel = _pick(rng, CHANNELS)
         row: dict[str, Any] = {
@@ -145,6 +167,10 @@ def write(kernel: Any, out: TextIO, cases: int = SEED_CASES, year: int = 2019,
     from sandbox.outcome import history_then
 
     gen = Generator(kernel, year, seed)
+    if then:  # decide "then" with the applicants' credit, as the replay will see it
+        from sandbox.credit import load_credit
+
+        load_credit(kernel, gen.applicants())
     for row in gen.rows(cases):
         if then:
             row["then"] = history_then(kernel, row, gen.rng)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sandbox.compare import ChunkResult, Comparer, run_rows
+from sandbox.credit import load_credit
 from sandbox.history import BadRow, source_lines
 from sandbox.policy import Policy, resolve
 
@@ -34,6 +35,12 @@ class ReplayOptions:
     mapping: dict[str, str] | None = None
     repo: Path | None = None
     kernel: dict[str, Any] = field(default_factory=dict)  # Kernel.start arguments (plugins)
+
+
+def _forked() -> None:
+    """In a new worker: open database connections of its own (SQLite handles do not fork)."""
+    assert _COMPARER is not None
+    _COMPARER.kernel.db.dispose(close=False)
 
 
 def _work(rows: list[tuple[int, str]]) -> ChunkResult:
@@ -71,7 +78,7 @@ def _parallel(chunks: Iterator[list], workers: int) -> Iterator[ChunkResult]:
                 return
             yield chunk
 
-    pool = multiprocessing.get_context("fork").Pool(workers)
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_forked)
     try:
         for result in pool.imap(_work, feed(), chunksize=1):
             gate.release()
@@ -129,6 +136,21 @@ def _stream(opts: ReplayOptions, cmp: Comparer, outdir: Path, progress: Progress
     return total
 
 
+def _run(opts: ReplayOptions, kernel: Any, cmp: Comparer, work: Path,
+         progress: Progress | None) -> tuple[list[tuple[int, str]], ChunkResult]:
+    refused = load_credit(kernel, source_lines(opts.cases, opts.mapping))
+    if refused and opts.on_error == "fail":
+        raise BadRow(*refused[0])
+    # The kernel and rulebooks live as long as the run: the collector need not walk them
+    # for every chunk, and forked workers then share their pages instead of copying.
+    gc.collect()
+    gc.freeze()
+    try:
+        return refused, _stream(opts, cmp, work, progress)
+    finally:
+        gc.unfreeze()
+
+
 def replay(opts: ReplayOptions, progress: Progress | None = None) -> dict[str, Any]:
     """Run the replay and write diff.jsonl, bad_rows.jsonl, summary.json and the reports.
 
@@ -142,19 +164,15 @@ def replay(opts: ReplayOptions, progress: Progress | None = None) -> dict[str, A
         work.mkdir()
         policies = _policies(opts, Path(tmp))
         kernel, cmp = start_kernel(Path(tmp) / "sandbox.db", policies, **opts.kernel)
-        # The kernel and rulebooks live as long as the run: the collector need not walk them
-        # for every chunk, and forked workers then share their pages instead of copying.
-        gc.collect()
-        gc.freeze()
         try:
-            total = _stream(opts, cmp, work, progress)
+            refused, total = _run(opts, kernel, cmp, work, progress)
         finally:
-            gc.unfreeze()
             for book in cmp.books:
                 if book is not kernel.rulebook:
                     book.close()
             kernel.close()
         summary = summarise(total, policies, cmp)
+        summary["credit_refused"] = [{"line": n, "error": m} for n, m in refused]
         write_reports(work, summary)
         opts.out.mkdir(parents=True, exist_ok=True)
         for f in work.iterdir():

@@ -11,6 +11,9 @@ from sqlalchemy import create_engine, text
 
 from kernel.core import Kernel
 
+# The kernel's own pytest plugin: YAML decision cases in tests/cases, plugin-author fixtures.
+pytest_plugins = ("kernel.testing", "pytester")
+
 PG_ENV = "ONETRIP_TEST_PG"
 
 

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
+
 from kernel import hookimpl
+from kernel.actions import FoldState
+from kernel.models import Item
 from rules import RULES_DIR
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 CATALOGUE = Path(__file__).with_name("catalogue.yaml")
 
 
+class NoParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
 class Plugin:
-    """Natural resources and planning: merged reviews and their time limits."""
+    """Natural resources and planning: merged reviews, their materials and time limits."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, Item] = {}
 
     @hookimpl
     def onetrip_register_items(self, items):
         items.load(CATALOGUE)
+        self.items = items.items  # the whole catalogue, to look up merged constituents
 
     @hookimpl
     def onetrip_register_facts(self, facts):
@@ -26,7 +38,36 @@ class Plugin:
         facts.declare("project.land_approved", "boolean",
                       "the land is already approved for construction (no pre-review needed)",
                       applicant=True)
+        facts.declare("nr.constituents_merged", "boolean",
+                      "the application named constituent items that are handled as one")
+        facts.declare("project.joint_survey", "boolean",
+                      "the completion survey was made under 多测合一 and its results are shared",
+                      applicant=True)
+
+    @hookimpl
+    def onetrip_enrich_facts(self, case, facts):
+        named = set(case.application.items)
+        facts["nr.constituents_merged"] = any(
+            len(named.intersection(i.merges)) > 1 for i in case.items)
+
+    @hookimpl
+    def onetrip_register_actions(self, actions):
+        actions.add("waive_constituent_duplicates", NoParams, self.waive_constituent_duplicates)
 
     @hookimpl
     def onetrip_rule_dirs(self):
         return [RULES_DIR / "natural_resources"]
+
+    def waive_constituent_duplicates(self, state: FoldState, params: NoParams,
+                                     item: Item) -> None:
+        """一套申报材料: a material several constituents ask for is asked once.
+
+        The waiver names the constituent whose copy is kept; the material itself is
+        still required once (see ``kernel.decide``).
+        """
+        first: dict[str, str] = {}
+        for code in item.merges:
+            for m in self.items[code].materials:
+                if m.code in first:
+                    state.waive(m.code, "merged_duplicate", first[m.code])
+                first.setdefault(m.code, code)

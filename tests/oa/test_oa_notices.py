@@ -84,10 +84,10 @@ def test_the_same_decision_told_twice_opens_its_notices_once(tolerant):
 
 
 def test_correction_notice_and_dry_runs(kernel):
-    decision, ctx = kernel.evaluate(_application("NR-M-BOUNDARY-SURVEY"), case_id="C-3")
-    assert decision.outcome == "correction_required"  # no tolerance rule in the shipped rules
+    decision, ctx = kernel.evaluate(_application("NR-M-SITE-PLAN"), case_id="C-3")
+    assert decision.outcome == "correction_required"  # a main material is never tolerated
     kernel.decided(ctx, decision)
     assert [d["type"] for d in _outgoing(kernel, "C-3")] == ["补正材料通知书"]
-    dry, dry_ctx = kernel.evaluate(_application("NR-M-BOUNDARY-SURVEY"))
+    dry, dry_ctx = kernel.evaluate(_application("NR-M-SITE-PLAN"))
     kernel.decided(dry_ctx, dry)  # no case id: nothing stored, nothing to track
     assert metrics(service_of(kernel).engine)["overall"]["documents"] == 1

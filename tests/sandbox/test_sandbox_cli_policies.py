@@ -69,3 +69,23 @@ def test_a_copy_of_the_rules_tree_decides_like_the_rules_in_force(tmp_path, caps
                  "--quiet"]) == 0
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert summary["cases"] == 200 and summary["changed"] == 0
+
+
+def test_credit_in_the_rows_reaches_the_replay(tmp_path):
+    history = tmp_path / "h.jsonl"
+    assert main(["sandbox", "generate", "--cases", "400", "--out", str(history)]) == 0
+    rows = [json.loads(line) for line in history.read_text("utf-8").splitlines()]
+    tolerated = next(r for r in rows if r["then"]["outcome"] == "accepted_with_tolerance")
+    listed = json.loads(json.dumps(tolerated))
+    listed["case_id"] += "-listed"
+    listed["application"]["applicant"] = {"kind": "person", "name": "失信人",
+                                          "id_number": "510903198001010011"}
+    listed["credit"] = {"listings": [{"kind": "judgment_defaulter", "authority": "法院",
+                                      "from": "2018-01-01"}]}
+    cases = tmp_path / "two.jsonl"
+    cases.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n"
+                             for r in (tolerated, listed)), "utf-8")
+    out = tmp_path / "out"
+    assert main(["replay", str(cases), "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    outcomes = json.loads((out / "summary.json").read_text("utf-8"))["baseline"]["outcomes"]
+    assert outcomes["accepted_with_tolerance"] == 1 and outcomes["correction_required"] == 1

@@ -70,8 +70,18 @@ def _digest(folder):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
 
 
-def test_live_store_is_untouched(tmp_path, monkeypatch, run, sbx_history):
+def test_live_store_is_untouched(tmp_path, monkeypatch, kernel):
+    """The built-in plugins (credit and OA keep tables) run; the live database stays as it was."""
+    import io
+
     from kernel.core import Kernel
+    from rules import RULES_DIR
+    from sandbox.generate import write
+
+    buf = io.StringIO()
+    write(kernel, buf, cases=200, seed=3)
+    history = tmp_path / "h.jsonl"
+    history.write_text(buf.getvalue(), "utf-8")
 
     live_dir = tmp_path / "live"
     live_dir.mkdir()
@@ -82,7 +92,9 @@ def test_live_store_is_untouched(tmp_path, monkeypatch, run, sbx_history):
     before = _digest(live_dir)
     monkeypatch.setenv("ONETRIP_DATABASE_URL", live_url)
     monkeypatch.chdir(tmp_path)  # where a default onetrip.db would land
-    run(sbx_history, "out", workers=2)
+    summary = replay(ReplayOptions(cases=history, candidate=str(RULES_DIR), out=tmp_path / "o",
+                                   workers=2))
+    assert summary["cases"] == 200 and summary["changed"] == 0
     assert _digest(live_dir) == before
     assert not (tmp_path / "onetrip.db").exists()
 

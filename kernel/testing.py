@@ -1,0 +1,237 @@
+"""pytest plugin: YAML decision cases (OpenFisca style) and fixtures to test a plugin alone."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kernel.models import Decision
+from kernel.yamlsrc import Problem, Source, SourceError, load
+
+CASE_DIR = "cases"
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Dues(_Spec):
+    legal: date | None = None
+    committed: date | None = None
+
+
+class Expect(_Spec):
+    """What the decision must say; every field left out is not checked."""
+
+    outcome: str | None = None
+    items: list[str] | None = Field(None, description="item codes decided, after merging")
+    waived: dict[str, str] | None = Field(None, description="material -> reason, exactly")
+    tolerated: list[str] | None = None
+    required: list[str] | None = None
+    supplement_by: date | None = None
+    due: Dues | None = None
+    compression_rate: float | None = None
+    fired: list[str] | None = Field(None, description="rule ids that must have fired")
+    not_fired: list[str] | None = None
+    skipped: list[str] | None = Field(None, description="rule ids shown as skipped")
+    flags: list[str] | None = Field(None, description="flag codes that must appear")
+
+
+class CaseSpec(_Spec):
+    name: str = Field(min_length=1)
+    application: str | dict[str, Any] = Field(
+        description="inline application, or a JSON file relative to this file or the project")
+    records: dict[str, Any] = Field(
+        {}, description="plugin name -> records its load_records(source, at) accepts")
+    disable: list[str] = Field([], description="plugins switched off for this case")
+    expect: Expect
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """YAML files in a ``cases`` folder (or named ``test_*.yaml``) are decision cases."""
+    if file_path.suffix in (".yaml", ".yml") and (
+            file_path.parent.name == CASE_DIR or file_path.name.startswith("test_")):
+        return CaseFile.from_parent(parent, path=file_path)
+    return None
+
+
+class CaseFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item]:
+        source = load(self.path)
+        listed = isinstance(source.data, list)
+        for i, data in enumerate(source.data if listed else [source.data]):
+            where = (i,) if listed else ()
+            line = source.line_of(where)
+            try:
+                spec = CaseSpec.model_validate(data)
+            except ValidationError as exc:
+                raise SourceError(source.problems(exc, where)) from None
+            yield CaseItem.from_parent(self, name=spec.name, spec=spec, source=source,
+                                       where=where, line=line)
+
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
+        if isinstance(excinfo.value, SourceError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+
+class CaseFailure(AssertionError):
+    """The decision differs from the case's expectations; one line per difference."""
+
+
+class CaseItem(pytest.Item):
+    def __init__(self, *, spec: CaseSpec, source: Source, where: tuple, line: int, **kw):
+        super().__init__(**kw)
+        self.spec, self.source, self.where, self.line = spec, source, where, line
+
+    def runtest(self) -> None:
+        decision = run_case(self.spec, self.source, self.where, self.config.rootpath)
+        problems = compare(self.spec.expect, decision)
+        if problems:
+            raise CaseFailure("\n".join(problems))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
+        if isinstance(excinfo.value, (CaseFailure, SourceError)):
+            return f"{self.path}:{self.line}: {self.name}\n{excinfo.value}"
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.line - 1, f"case: {self.name}"
+
+
+def application(spec: CaseSpec, here: Path, root: Path) -> dict[str, Any]:
+    if isinstance(spec.application, dict):
+        return spec.application
+    for base in (here, root):
+        path = base / spec.application
+        if path.is_file():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return data.get("application", data)
+    raise FileNotFoundError(f"application file {spec.application} not found")
+
+
+def run_case(spec: CaseSpec, source: Source, where: tuple, root: Path) -> Decision:
+    """Evaluate one case on a fresh kernel with its own throw-away SQLite database."""
+    from kernel.core import Kernel
+
+    app = application(spec, Path(source.path).parent, root)
+    with tempfile.TemporaryDirectory() as tmp:
+        kernel = Kernel.start(disabled=set(spec.disable), db_url=f"sqlite:///{tmp}/case.db")
+        try:
+            for name in spec.records:
+                plugin, at = kernel.pm.get_plugin(name), (*where, "records", name)
+                if plugin is None or not hasattr(plugin, "load_records"):
+                    raise SourceError([Problem(source.path, source.line_of(at), (
+                        f"plugin {name} is not loaded or takes no records"))])
+                plugin.load_records(source, at)
+            decision, _ = kernel.evaluate(app)
+        finally:
+            kernel.close()
+    return decision
+
+
+def compare(expect: Expect, d: Decision) -> list[str]:
+    """Every difference between what a case expects and the decision, readably."""
+    fired = {t.rule for t in d.trace if t.status == "fired"}
+    skipped = {t.rule for t in d.trace if t.status == "skipped"}
+    got: dict[str, Any] = {
+        "outcome": d.outcome, "items": [i.item for i in d.items],
+        "waived": {w.material: w.reason for w in d.waived},
+        "tolerated": sorted(m.material for m in d.tolerated),
+        "required": sorted(m.material for m in d.required),
+        "supplement_by": d.supplement_by, "compression_rate": d.time_limits.compression_rate,
+        "due": Dues(legal=_day(d.due.legal), committed=_day(d.due.committed)),
+    }
+    out = []
+    for field in ("outcome", "items", "waived", "tolerated", "required", "supplement_by",
+                  "compression_rate", "due"):
+        want = getattr(expect, field)
+        if want is None:
+            continue
+        if field in ("tolerated", "required"):
+            want = sorted(want)
+        if field == "due":  # only the dates the case names
+            want, got[field] = (m.model_dump(include=want.model_fields_set)
+                                for m in (want, got[field]))
+        if want != got[field]:
+            out.append(f"  {field}: expected {_show(want)}, got {_show(got[field])}")
+    out += _rules("fired", expect.fired, fired, must=True)
+    out += _rules("not_fired", expect.not_fired, fired, must=False)
+    out += _rules("skipped", expect.skipped, skipped, must=True)
+    flags = {f.get("code") for f in d.flags}
+    for code in expect.flags or ():
+        if code not in flags:
+            out.append(f"  flags: expected {code}, got {sorted(map(str, flags)) or 'none'}")
+    return out
+
+
+def _rules(field: str, want: list[str] | None, have: set[str], must: bool) -> list[str]:
+    wrong = [r for r in want or () if (r in have) != must]
+    if not wrong:
+        return []
+    verb = "did not" if must else "unexpectedly"
+    shown = ", ".join(sorted(have)) or "none"
+    return [f"  {field}: {', '.join(wrong)} {verb} {'fire' if field != 'skipped' else 'skip'}"
+            f" ({field if field == 'skipped' else 'fired'}: {shown})"]
+
+
+def _day(value: Any) -> date | None:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, BaseModel):
+        value = value.model_dump(exclude_none=False)
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+# -- fixtures for plugin authors ------------------------------------------------------------
+
+
+@pytest.fixture
+def onetrip_db_url(tmp_path: Path) -> str:
+    """A throw-away SQLite database in the test's tmp folder."""
+    return f"sqlite:///{tmp_path / 'onetrip.db'}"
+
+
+@pytest.fixture
+def onetrip_kernel_factory(onetrip_db_url: str) -> Iterator[Any]:
+    """``start(*plugins, builtins=(), **kw)``: a kernel with only the given (name, plugin)s.
+
+    Each kernel uses the test's tmp SQLite unless ``db_url=`` is given, and is closed after
+    the test. Pass ``builtins=None`` for the built-in departments as well.
+    """
+    from kernel.core import Kernel
+
+    started: list[Kernel] = []
+
+    def start(*plugins: tuple[str, Any], builtins: tuple[str, ...] | None = (),
+              **kw: Any) -> Kernel:
+        kw.setdefault("db_url", onetrip_db_url)
+        kw.setdefault("disabled", set())
+        kernel = Kernel.start(extra_plugins=list(plugins), builtins=builtins, **kw)
+        started.append(kernel)
+        return kernel
+
+    yield start
+    for kernel in started:
+        kernel.close()
+
+
+@pytest.fixture
+def onetrip_kernel(onetrip_kernel_factory: Any) -> Any:
+    """A kernel with every built-in plugin on a throw-away SQLite database."""
+    return onetrip_kernel_factory(builtins=None)
+
+
+def main(paths: list[str]) -> int:
+    """``onetrip test [PATHS]``: run YAML cases (default ``tests/cases``) with pytest."""
+    return int(pytest.main(["-p", "kernel.testing", *(paths or [f"tests/{CASE_DIR}"])]))

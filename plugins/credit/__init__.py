@@ -1,0 +1,114 @@
+"""Credit information (信用信息): ratings, dishonesty listings and commitments as case facts."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Any
+
+from kernel import hookimpl
+from kernel.decide import HALL_TZ
+from plugins.credit.store import CreditStore
+
+__version__ = "0.1.0"
+log = logging.getLogger("onetrip.credit")
+
+FACTS = (
+    ("credit.known", "boolean", "the applicant has a credit record (unknown: no record, clean)"),
+    ("credit.rating", "string", "tax-credit style rating A/B/M/C/D; absent when unrated"),
+    ("credit.dishonest", "boolean", "listed as judgment defaulter (失信被执行人) that day"),
+    ("credit.serious_dishonesty", "boolean", "on a serious-dishonesty list on the case's date"),
+    ("credit.broken_commitments", "integer", "broken commitments not yet repaired (信用修复)"),
+)
+
+
+def local_day(value: Any = None) -> date:
+    """A day in the hall's time zone from an ISO date/datetime (or now when absent)."""
+    if value is None:
+        return datetime.now(HALL_TZ).date()
+    if isinstance(value, datetime):
+        return value.astimezone(HALL_TZ).date()
+    if isinstance(value, date):
+        return value
+    text = str(value)
+    return date.fromisoformat(text) if len(text) == 10 else local_day(
+        datetime.fromisoformat(text))
+
+
+class Plugin:
+    """Credit information: enriches every case, records commitments and broken ones."""
+
+    def __init__(self) -> None:
+        self.store: CreditStore | None = None
+
+    @hookimpl
+    def onetrip_register_facts(self, facts):
+        for name, type_, text in FACTS:
+            facts.declare(name, type_, text)
+
+    @hookimpl
+    def onetrip_startup(self, kernel):
+        self.store = CreditStore(kernel.db)
+        self.store.create_tables()
+
+    @hookimpl
+    def onetrip_enrich_facts(self, case, facts):
+        app = case.application
+        facts.update(self.store.profile(app.applicant.identifier, local_day(app.submitted_at))
+                     .facts())
+
+    @hookimpl
+    def onetrip_decision_made(self, case, decision):
+        if case.case_id is None:
+            return
+        app = case.application
+        made_on = local_day(app.submitted_at)
+        common = {"identifier": app.applicant.identifier, "kind": app.applicant.kind,
+                  "name": app.applicant.name, "case_id": case.case_id,
+                  "items": [i.code for i in case.items], "made_on": made_on}
+        if decision.outcome == "accepted_with_tolerance":
+            self.store.commit(**common, commitment="tolerance", due=decision.supplement_by,
+                              materials=[m.material for m in decision.tolerated])
+        promised = [w.material for w in decision.waived
+                    if w.reason == "commitment" and w.material not in app.materials]
+        if promised and decision.outcome != "rejected":
+            due = decision.due.committed
+            self.store.commit(**common, commitment="notification", materials=promised,
+                              due=local_day(due) if due else None)
+
+    @hookimpl
+    def onetrip_case_event(self, case_id, event, payload):
+        on = local_day(payload.get("at"))  # the event's time when given, else now
+        if event == "supplemented" and not payload.get("outstanding"):
+            self.store.settle(case_id, "fulfilled", on)  # kept only once nothing is owed
+        elif event == "terminated" and payload.get("reason") == "supplement_not_provided":
+            if not self.store.settle(case_id, "broken", on):
+                self._broken_from_payload(case_id, payload, on)
+
+    def _broken_from_payload(self, case_id: str, payload: dict[str, Any], on: date) -> None:
+        """A termination for a commitment made before this plugin recorded any."""
+        who = payload["applicant"]
+        due = payload.get("supplement_by")
+        self.store.commit(identifier=str(who["identifier"]).strip().upper(), kind=who["kind"],
+                          name=who["name"],
+                          case_id=case_id, commitment="tolerance",
+                          items=_codes(payload.get("items"), "item"),
+                          materials=_codes(payload.get("materials"), "material"), made_on=on,
+                          due=local_day(due) if due else None, status="broken", settled_on=on)
+
+    def load_records(self, source, at: tuple = ()) -> dict[str, int]:
+        """Load the credit records at ``at`` in a parsed YAML source (YAML test cases)."""
+        from plugins.credit import records
+
+        return records.apply(self.store, records.parse(source, at))
+
+    @hookimpl
+    def onetrip_cli(self, subparsers):
+        from plugins.credit import cli
+
+        cli.register(subparsers)
+
+
+def _codes(values: Any, key: str) -> list[str]:
+    """Codes from a payload list of codes or of objects carrying them under ``key``."""
+    return [v[key] if isinstance(v, dict) else str(v) for v in values or ()]

@@ -1,0 +1,155 @@
+"""Credit queries on the hot path and commitment bookkeeping, on any SQLAlchemy engine."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import bindparam, exists, func, or_, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+from sqlmodel import select as orm_select
+
+from plugins.credit.tables import TABLES, CreditCommitment, CreditListing, CreditSubject
+
+_S, _L, _C = CreditSubject.__table__.c, CreditListing.__table__.c, CreditCommitment.__table__.c
+
+
+DAY, IDENTIFIER = bindparam("day"), bindparam("identifier")
+
+
+def _listed(kind: str):
+    """Listed under ``kind`` on the bound day, not yet repaired."""
+    return exists().where(
+        _L.identifier == _S.identifier, _L.kind == kind, _L.listed_from <= DAY,
+        or_(_L.listed_until.is_(None), _L.listed_until >= DAY),
+        or_(_L.repaired_on.is_(None), _L.repaired_on > DAY))
+
+
+# One indexed round trip per case: the subject row and three correlated sub-queries.
+PROFILE = select(
+    _S.rating, _S.rated_on, _listed("judgment_defaulter"), _listed("serious_dishonesty"),
+    select(func.count()).where(
+        _C.identifier == _S.identifier, _C.status == "broken", _C.settled_on <= DAY,
+        or_(_C.repaired_on.is_(None), _C.repaired_on > DAY)).scalar_subquery(),
+).where(_S.identifier == IDENTIFIER)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a case sees of its applicant on a given day; unknown means no record."""
+
+    known: bool = False
+    rating: str | None = None
+    dishonest: bool = False
+    serious_dishonesty: bool = False
+    broken_commitments: int = 0
+
+    def facts(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "credit.known": self.known, "credit.dishonest": self.dishonest,
+            "credit.serious_dishonesty": self.serious_dishonesty,
+            "credit.broken_commitments": self.broken_commitments,
+        }
+        if self.rating is not None:  # absent, not "", so rating conditions stay false
+            out["credit.rating"] = self.rating
+        return out
+
+
+class CreditStore:
+    """The credit tables on one engine.
+
+    Profiles are cached per (applicant, day) for ``ttl`` seconds: this process's own
+    writes drop the applicant's entries at once; another process's writes show within
+    ``ttl``. ``ttl=0`` turns the cache off.
+    """
+
+    def __init__(self, engine: Engine, ttl: float = 30.0, size: int = 50_000):
+        self.engine, self.ttl, self.size = engine, ttl, size
+        self._cache: dict[tuple[str, date], tuple[float, Profile]] = {}
+
+    def forget(self, identifier: str | None = None) -> None:
+        """Drop cached profiles of one applicant (or of all)."""
+        if identifier is None:
+            self._cache.clear()
+        else:
+            for key in [k for k in self._cache if k[0] == identifier]:
+                del self._cache[key]
+
+    def create_tables(self) -> None:
+        SQLModel.metadata.create_all(self.engine, tables=TABLES)
+
+    def profile(self, identifier: str, day: date) -> Profile:
+        now = time.monotonic()
+        hit = self._cache.get((identifier, day))
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        if len(self._cache) >= self.size:
+            self._cache.clear()  # crude bound; a replay's working set is recent applicants
+        found = self._query(identifier, day)
+        if self.ttl:
+            self._cache[(identifier, day)] = (now, found)
+        return found
+
+    def _query(self, identifier: str, day: date) -> Profile:
+        with self.engine.connect() as conn:
+            row = conn.execute(PROFILE, {"identifier": identifier, "day": day}).first()
+        if row is None:
+            return Profile()
+        rating, rated_on, defaulter, serious, broken = row
+        return Profile(known=True, rating=rating if rated_on is None or rated_on <= day else None,
+                       dishonest=bool(defaulter), serious_dishonesty=bool(serious),
+                       broken_commitments=int(broken))
+
+    def commit(self, *, identifier: str, kind: str, name: str, case_id: str,
+               commitment: str, items: Iterable[str], materials: Iterable[str],
+               made_on: date, due: date | None, status: str = "open",
+               settled_on: date | None = None) -> None:
+        """Record (or refresh, while open) the commitment ``commitment`` of one case."""
+        self.forget(identifier)
+        with Session(self.engine) as s:
+            if s.get(CreditSubject, identifier) is None:
+                s.add(CreditSubject(identifier=identifier, kind=kind, name=name))
+                s.flush()
+            row = s.exec(orm_select(CreditCommitment).where(
+                CreditCommitment.case_id == case_id, CreditCommitment.kind == commitment)).first()
+            if row is None:
+                row = CreditCommitment(identifier=identifier, case_id=case_id, kind=commitment,
+                                       made_on=made_on)
+            elif row.status != "open":
+                return
+            row.items, row.materials = ",".join(items), ",".join(materials)
+            row.due, row.status, row.settled_on = due, status, settled_on
+            s.add(row)
+            s.commit()
+
+    def settle(self, case_id: str, status: str, on: date, kind: str = "tolerance") -> int:
+        """Mark a case's open commitment fulfilled or broken; returns rows changed."""
+        with Session(self.engine) as s:
+            rows = s.exec(orm_select(CreditCommitment).where(
+                CreditCommitment.case_id == case_id, CreditCommitment.kind == kind,
+                CreditCommitment.status == "open")).all()
+            n = 0
+            for row in rows:
+                self.forget(row.identifier)
+                row.status, row.settled_on = status, on
+                s.add(row)
+                n += 1
+            s.commit()
+        return n
+
+    def records(self, identifier: str) -> dict[str, object] | None:
+        """Everything stored about one subject, for people to read; None: no record."""
+        with Session(self.engine) as s:
+            subject = s.get(CreditSubject, identifier)
+            if subject is None:
+                return None
+            listings = s.exec(orm_select(CreditListing).where(
+                CreditListing.identifier == identifier)).all()
+            commitments = s.exec(orm_select(CreditCommitment).where(
+                CreditCommitment.identifier == identifier)).all()
+            return {"subject": subject.model_dump(mode="json"),
+                    "listings": [r.model_dump(mode="json") for r in listings],
+                    "commitments": [r.model_dump(mode="json") for r in commitments]}

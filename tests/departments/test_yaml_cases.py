@@ -1,0 +1,95 @@
+"""The YAML case collector: readable failures, file:line errors, plugin fixtures."""
+
+from pathlib import Path
+
+import pytest
+
+from kernel import hookimpl
+from kernel.models import Item
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "land_site_complete.json"
+
+
+def run(pytester, text):
+    pytester.makeconftest('pytest_plugins = ("kernel.testing",)')
+    (pytester.path / "cases").mkdir()
+    (pytester.path / "cases" / "demo.yaml").write_text(text, encoding="utf-8")
+    return pytester.runpytest("-p", "no:cacheprovider", "cases")
+
+
+def test_a_passing_and_a_failing_case(pytester):
+    result = run(pytester, f"""
+- name: right
+  application: {EXAMPLE}
+  expect: {{outcome: accepted, compression_rate: 0.807}}
+- name: wrong
+  application: {EXAMPLE}
+  expect:
+    outcome: accepted_with_tolerance
+    tolerated: [NR-M-BOUNDARY-SURVEY]
+    fired: [tolerate-secondary]
+""")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([
+        "*demo.yaml:5: wrong",
+        "  outcome: expected \"accepted_with_tolerance\", got \"accepted\"",
+        "  tolerated: expected [\"NR-M-BOUNDARY-SURVEY\"], got []",
+        "  fired: tolerate-secondary did not fire (fired: *)",
+    ])
+
+
+def test_a_misspelt_expectation_is_an_error_with_its_line(pytester):
+    result = run(pytester, f"""
+- name: typo
+  application: {EXAMPLE}
+  expect:
+    outcom: accepted
+""")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*demo.yaml:5: 0.expect.outcom: Extra inputs are not permitted"])
+
+
+def test_records_for_a_plugin_that_is_off_name_the_line(pytester):
+    result = run(pytester, f"""
+- name: no credit
+  application: {EXAMPLE}
+  disable: [credit]
+  records: {{credit: {{subjects: []}}}}
+  expect: {{outcome: accepted}}
+""")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*demo.yaml:5: plugin credit is not loaded*"])
+
+
+class Tiny:
+    """A one-item department, tested alone."""
+
+    @hookimpl
+    def onetrip_register_items(self, items):
+        items.add(Item(code="T-1", name="测试", department="tiny", legal_basis="测试",
+                       legal_limit={"working_days": 20}, committed_limit={"working_days": 5},
+                       materials=[{"code": "T-M1", "name": "申请表", "role": "main"}]))
+
+
+def test_a_plugin_alone_in_a_fresh_kernel(onetrip_kernel_factory, onetrip_db_url):
+    kernel = onetrip_kernel_factory(("tiny", Tiny()))
+    assert set(kernel.items.items) == {"T-1"}
+    assert kernel.plugins == {"tiny"}
+    assert str(kernel.db.url) == onetrip_db_url
+    decision, _ = kernel.evaluate({
+        "items": ["T-1"], "materials": ["T-M1"], "submitted_at": "2019-08-05T10:00:00+08:00",
+        "applicant": {"kind": "person", "name": "张三", "id_number": "510903198001010011"}})
+    assert decision.outcome == "accepted"
+    assert {t.rule for t in decision.trace if t.status == "skipped"} >= {"tolerate-secondary"}
+
+
+def test_the_full_kernel_fixture_has_every_department(onetrip_kernel):
+    assert {"natural_resources", "credit"} <= onetrip_kernel.plugins
+
+
+@pytest.mark.parametrize("paths", [[], ["tests/cases/land_site.yaml"]])
+def test_onetrip_test_runs_the_cases(paths, monkeypatch):
+    from kernel.cli import main
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    assert main(["test", *paths]) == 0
