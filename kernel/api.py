@@ -269,4 +269,7 @@ def create_app(kernel: Kernel, config: ServerConfig | None = None,
         app.cleanup_ctx.append(sweeper(config.sweep_interval))
         app.cleanup_ctx.append(rules_watch(config.rules_check_interval))
     call_each(kernel.pm, "onetrip_web_routes", app=app)
+    from sandbox import api as sandbox_api  # replays of history under a draft policy
+
+    sandbox_api.setup(app, sandbox_api.ReplayJobs.for_kernel(kernel))
     return app

@@ -151,6 +151,9 @@ def parser() -> argparse.ArgumentParser:
         calendar_cli = None
     if calendar_cli is not None:
         calendar_cli.register(sub)
+    from sandbox import cli as sandbox_cli
+
+    sandbox_cli.register(sub)
     call_each(build_manager(), "onetrip_cli", subparsers=sub)
     return root
 

@@ -1,0 +1,109 @@
+"""``onetrip sandbox generate`` and ``onetrip replay`` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from calendars import CalendarCoverageError
+from kernel.yamlsrc import SourceError
+from sandbox.generate import SEED_CASES
+from sandbox.history import BadRow, load_mapping
+from sandbox.policy import PolicyError
+
+
+def _fail(message: str) -> int:
+    print(f"onetrip: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from kernel.core import Kernel
+    from sandbox.generate import write
+
+    with tempfile.TemporaryDirectory(prefix="onetrip-gen-") as tmp:
+        kernel = Kernel.start(db_url=f"sqlite:///{tmp}/gen.db")  # never the live store
+        try:
+            if args.out == "-":
+                write(kernel, sys.stdout, args.cases, args.year, args.seed, not args.no_outcomes)
+            else:
+                with open(args.out, "w", encoding="utf-8") as fh:
+                    write(kernel, fh, args.cases, args.year, args.seed, not args.no_outcomes)
+        except CalendarCoverageError as exc:
+            return _fail(f"--year: {exc}")
+        finally:
+            kernel.close()
+    if args.out != "-":
+        print(f"{args.cases:,} cases written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _bar(path: Path, quiet: bool):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    total = path.stat().st_size if path.suffix.lower() != ".csv" else None
+    bar = Progress(TextColumn("replay"), BarColumn(), TextColumn("{task.fields[rows]:,} cases"),
+                   TimeRemainingColumn(), disable=quiet, transient=False)
+    task = bar.add_task("replay", total=total, rows=0)
+    return bar, lambda rows, done: bar.update(task, completed=done, rows=rows)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from sandbox.replay import ReplayOptions, replay
+
+    path = Path(args.cases)
+    if not path.is_file():
+        return _fail(f"CASES: {path} is not a file")
+    try:
+        mapping = load_mapping(Path(args.columns)) if args.columns else None
+    except (OSError, ValueError) as exc:
+        return _fail(f"--columns: {exc}")
+    opts = ReplayOptions(cases=path, baseline=args.baseline, candidate=args.candidate,
+                         out=Path(args.out), workers=args.workers, on_error=args.on_error,
+                         mapping=mapping)
+    bar, progress = _bar(path, args.quiet)
+    started = time.perf_counter()
+    try:
+        with bar:
+            summary = replay(opts, progress)
+    except BadRow as exc:
+        return _fail(f"{path}:{exc.line}: {exc.message}")
+    except PolicyError as exc:
+        return _fail(f"--{exc.field}: {exc}")
+    except (SourceError, CalendarCoverageError) as exc:
+        return _fail(str(exc))
+    took = time.perf_counter() - started
+    print(f"{summary['cases']:,} cases in {took:.1f} s ({summary['cases'] / took:,.0f}/s); "
+          f"{summary['changed']:,} changed, {summary['bad_rows']:,} bad rows; "
+          f"report: {Path(args.out) / 'report.html'}", file=sys.stderr)
+    return 0
+
+
+def register(sub) -> None:
+    """Add the sandbox's subcommands to the ``onetrip`` parser."""
+    p = sub.add_parser("sandbox", help="synthetic history for replays")
+    ss = p.add_subparsers(dest="sandbox_command", required=True)
+    g = ss.add_parser("generate", help="write synthetic historic cases as JSON Lines")
+    g.add_argument("--cases", type=int, default=SEED_CASES, help="default: %(default)s")
+    g.add_argument("--year", type=int, default=2019)
+    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--out", default="-", help="file to write (default: standard output)")
+    g.add_argument("--no-outcomes", action="store_true",
+                   help="leave out 'then' (what happened), which costs an evaluation per case")
+    g.set_defaults(func=cmd_generate)
+    r = sub.add_parser("replay", help="replay historic cases under two policies")
+    r.add_argument("cases", metavar="CASES", help="history: JSON Lines, or .csv")
+    for name in ("baseline", "candidate"):
+        r.add_argument(f"--{name}", default="as-in-force",
+                       help="a rules folder, a git revision of rules/, or as-in-force")
+    r.add_argument("--out", required=True, help="folder for diff.jsonl, summary and reports")
+    r.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    r.add_argument("--on-error", choices=("skip", "fail"), default="skip",
+                   help="bad rows: skip them (listed in bad_rows.jsonl) or stop at the first")
+    r.add_argument("--columns", help="CSV column mapping (YAML: our_name: their column)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(func=cmd_replay)

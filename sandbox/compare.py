@@ -1,0 +1,144 @@
+"""One case under two rulebooks: views, the per-case diff and a chunk's counters."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from kernel.decide import HALL_TZ
+from kernel.rulebook import Rule, Rulebook
+from sandbox.history import BadRow, HistoricCase, explain, parse_line
+from sandbox.kpi import Kpis, Recorded, View, view, visits
+from sandbox.policy import versions
+
+
+def _definition(rules: list[Rule]) -> dict[str, list[str]]:
+    """Each rule id with the content of its versions, to spot rules a draft redefined."""
+    out: dict[str, list[str]] = {}
+    for r in rules:
+        body = json.dumps([r.expr, [(n, p.model_dump(mode="json")) for n, p in r.actions],
+                           r.priority, str(r.effective)], sort_keys=True, ensure_ascii=False)
+        out.setdefault(f"{r.ruleset}/{r.id}", []).append(body)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def redefined(a: Rulebook, b: Rulebook) -> frozenset[str]:
+    """Rule ids present in both rulebooks whose conditions, actions or dates differ."""
+    da, db = _definition(a.rules), _definition(b.rules)
+    return frozenset(k for k in da.keys() & db.keys() if da[k] != db[k])
+
+
+class Comparer:
+    """Evaluates cases under a baseline and a candidate rulebook of one kernel."""
+
+    def __init__(self, kernel: Any, baseline: Rulebook, candidate: Rulebook):
+        self.kernel, self.books = kernel, (baseline, candidate)
+        self.catalogue = kernel.items.items
+        self.changed_rules = redefined(baseline, candidate)
+        self._days: tuple[dict[date, tuple], dict[date, tuple]] = ({}, {})
+        self._counts: dict[tuple[str, ...], int] = {}
+
+    def _view(self, case: HistoricCase, book: Rulebook) -> View:
+        app = case.application
+        decision, _ = self.kernel.evaluate(app, case_id=case.case_id, at=app.submitted_at,
+                                           rulebook=book)
+        return view(decision, self.catalogue, self._counts)
+
+    def same_rules(self, day: date) -> bool:
+        (a, b), (ca, cb) = self.books, self._days
+        return versions(a, day, ca) == versions(b, day, cb)
+
+    def views(self, case: HistoricCase) -> tuple[View, View, bool]:
+        """Both views, and whether the candidate was skipped as identical on that day."""
+        base = self._view(case, self.books[0])
+        if self.same_rules(case.application.submitted_at.astimezone(HALL_TZ).date()):
+            return base, base, True
+        return base, self._view(case, self.books[1]), False
+
+
+def _sets(a: tuple[str, ...], b: tuple[str, ...]) -> dict[str, list[str]] | None:
+    sa, sb = set(a), set(b)
+    return None if sa == sb else {"added": sorted(sb - sa), "removed": sorted(sa - sb)}
+
+
+def diff(line: int, case: HistoricCase, b: View, c: View, changed_rules: frozenset[str]
+         ) -> dict[str, Any] | None:
+    """The diff line for one case, or None when its decision did not change."""
+    if b == c:
+        return None
+    changes: dict[str, Any] = {}
+    if b.outcome != c.outcome:
+        changes["outcome"] = [b.outcome, c.outcome]
+    for name in ("tolerated", "required", "waived"):
+        moved = _sets(getattr(b, name), getattr(c, name))
+        if moved:
+            changes[name] = moved
+    if b.committed != c.committed:
+        changes["committed"] = [b.committed, c.committed]
+    vb, vc = visits(b, case), visits(c, case)
+    if vb != vc:
+        changes["visits"] = [vb, vc]
+    if not changes:
+        return None
+    return {
+        "line": line, "case_id": case.case_id,
+        "submitted_at": case.application.submitted_at.isoformat(),
+        "items": list(case.application.items), "changes": changes,
+        "rules": {"added": sorted(c.rules - b.rules), "removed": sorted(b.rules - c.rules),
+                  "redefined": sorted(b.rules & c.rules & changed_rules)},
+    }
+
+
+@dataclass
+class ChunkResult:
+    """Everything a worker found in one chunk of rows, merged in input order by the parent."""
+
+    rows: int = 0
+    diffs: list[str] = field(default_factory=list)
+    bad: list[tuple[int, str]] = field(default_factory=list)
+    baseline: Kpis = field(default_factory=Kpis)
+    candidate: Kpis = field(default_factory=Kpis)
+    recorded: Recorded = field(default_factory=Recorded)
+    skipped: int = 0
+    transitions: Counter = field(default_factory=Counter)
+    rules: Counter = field(default_factory=Counter)
+
+    def add(self, line: int, case: HistoricCase, b: View, c: View, cmp: Comparer) -> None:
+        self.baseline.add(b, case)
+        self.candidate.add(c, case)
+        self.recorded.add(case)
+        d = diff(line, case, b, c, cmp.changed_rules)
+        if d is not None:
+            self.diffs.append(json.dumps(d, ensure_ascii=False, sort_keys=True))
+            self.transitions[f"{b.outcome} → {c.outcome}"] += 1
+            self.rules.update(set().union(*d["rules"].values()))
+
+    def merge(self, other: ChunkResult) -> None:
+        self.rows += other.rows
+        self.skipped += other.skipped
+        self.bad += other.bad
+        for name in ("baseline", "candidate", "recorded"):
+            getattr(self, name).merge(getattr(other, name))
+        self.transitions.update(other.transitions)
+        self.rules.update(other.rules)
+
+
+def run_rows(cmp: Comparer, rows: list[tuple[int, str]]) -> ChunkResult:
+    """Replay some rows; a bad row is recorded with its line number, never dropped."""
+    out = ChunkResult(rows=len(rows))
+    for line, text in rows:
+        try:
+            case = parse_line(text, line)
+            b, c, skipped = cmp.views(case)
+        except BadRow as exc:
+            out.bad.append((line, exc.message))
+            continue
+        except ValueError as exc:  # InputError, UnknownItem, CalendarCoverageError
+            out.bad.append((line, explain(exc)))
+            continue
+        out.skipped += skipped
+        out.add(line, case, b, c, cmp)
+    return out

@@ -1,0 +1,103 @@
+"""Policies to compare: a rules folder, a git revision of ``rules/``, or the rules in force."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import tarfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from kernel.rulebook import Rulebook
+from rules import RULES_DIR
+
+IN_FORCE = ("as-in-force", "in-force", "current")
+
+
+class PolicyError(ValueError):
+    """A policy argument that is neither a folder, a git revision nor 'as-in-force'."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass
+class Policy:
+    """A resolved policy: a label for reports and its rules folder (None: the kernel's)."""
+
+    spec: str
+    label: str
+    root: Path | None
+
+    def rule_dirs(self, kernel_dirs: list[Path]) -> list[Path] | None:
+        """Folders to load. A tree shaped like ``rules/`` stands in for the kernel's folders
+        of the same names (others, e.g. an OA plugin's own rules, are left out); a folder
+        without such subfolders is the whole policy."""
+        if self.root is None:
+            return None
+        mapped, shaped = [], False
+        for d in kernel_dirs:
+            try:
+                rel = Path(d).resolve().relative_to(RULES_DIR.resolve())
+            except ValueError:  # an external plugin's folder: not part of any draft
+                mapped.append(Path(d))
+                continue
+            if (self.root / rel).is_dir():
+                mapped.append(self.root / rel)
+                shaped = True
+        return mapped if shaped else [self.root]
+
+
+def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+
+
+def _git_rules(rev: str, repo: Path, into: Path) -> Path:
+    """Extract ``rules/`` as it was at ``rev`` into ``into``; raises PolicyError."""
+    found = _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], repo)
+    if found.returncode:
+        raise PolicyError("", f"{rev!r} is not a folder, a git revision, nor 'as-in-force'")
+    commit = found.stdout.decode().strip()
+    top = _git(["rev-parse", "--show-toplevel"], repo).stdout.decode().strip()
+    target = into / commit[:12]
+    with subprocess.Popen(["git", "archive", "--format=tar", commit, "rules"], cwd=top,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as archive:
+        with tarfile.open(fileobj=archive.stdout, mode="r|") as tar:
+            tar.extractall(target, filter="data")
+        problem = archive.stderr.read().decode().strip()
+    if archive.returncode:
+        raise PolicyError("", f"git archive {rev} rules: {problem}")
+    return target / "rules"
+
+
+def resolve(spec: str, tmp: Path, repo: Path | None = None, field: str = "") -> Policy:
+    """Turn a command-line policy into rule folders; ``tmp`` receives git extractions."""
+    if spec.strip().lower() in IN_FORCE:
+        return Policy(spec, "rules in force on each case's date", None)
+    path = Path(spec)
+    if path.is_dir():
+        return Policy(spec, f"rules folder {spec}", path)
+    try:
+        rules = _git_rules(spec, repo or Path.cwd(), tmp)
+    except PolicyError as exc:
+        raise PolicyError(field, str(exc)) from None
+    return Policy(spec, f"rules/ at git revision {spec}", rules)
+
+
+def _file_key(spec, path: str) -> tuple:
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    return spec.ruleset, spec.version, digest
+
+
+def versions(book: Rulebook, day: date, cache: dict[date, tuple]) -> tuple:
+    """The ruleset files in force on ``day``, in rulebook order, by content.
+
+    Two rulebooks built by one kernel with equal keys on a day decide every case of that day
+    alike (same rules, same order, same plugins), so the second evaluation can be skipped.
+    """
+    key = cache.get(day)
+    if key is None:
+        key = cache[day] = tuple(_file_key(spec, path) for spec, path, _ in book.in_force(day))
+    return key

@@ -1,0 +1,87 @@
+"""Replay routes in the kernel API on a real server: roles, 4xx, progress, reports."""
+
+import asyncio
+import shutil
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from kernel.api import create_app
+from kernel.auth import ServerConfig, TokenSpec
+from kernel.cli import main
+from rules import RULES_DIR
+
+CLERK, AUDITOR = "clerk-token-0123456789", "auditor-token-012345"
+TOKENS = ServerConfig(tokens=[TokenSpec(token=CLERK, role="clerk"),
+                              TokenSpec(token=AUDITOR, role="auditor")])
+AS_AUDITOR = {"Authorization": f"Bearer {AUDITOR}"}
+TOLERANCE = """\
+ruleset: draft.tolerance
+version: draft
+department: common
+reference: 容缺受理制度（草案）
+effective: {from: 2019-01-01}
+rules:
+  - id: tolerate-secondary
+    title: 主件齐全的，可容缺的辅件先予受理
+    when: {fact: materials.missing_main, eq: 0}
+    then:
+      - tolerate_missing: {materials: tolerable}
+"""
+
+
+async def _finished(client, location):
+    for _ in range(400):
+        state = await (await client.get(location, headers=AS_AUDITOR)).json()
+        if state["status"] in ("done", "failed"):
+            return state
+        await asyncio.sleep(0.05)
+    raise AssertionError("replay did not finish")
+
+
+def _setup(tmp_path):
+    histories = tmp_path / "replays" / "histories"
+    histories.mkdir(parents=True)
+    assert main(["sandbox", "generate", "--cases", "150", "--no-outcomes",
+                 "--out", str(histories / "2019.jsonl")]) == 0
+    draft = tmp_path / "draft"
+    shutil.copytree(RULES_DIR, draft)
+    (draft / "common" / "tolerance.yaml").write_text(TOLERANCE, "utf-8")
+    return histories / "2019.jsonl", draft
+
+
+async def _bad_requests(client, body):
+    no_token = await client.post("/v1/sandbox/replays", json=body)
+    clerk = await client.post("/v1/sandbox/replays", json=body,
+                              headers={"Authorization": f"Bearer {CLERK}"})
+    outside = await client.post("/v1/sandbox/replays", json={**body, "cases": "../x"},
+                                headers=AS_AUDITOR)
+    choice = await client.post("/v1/sandbox/replays", json={**body, "on_error": "maybe"},
+                               headers=AS_AUDITOR)
+    assert (no_token.status, clerk.status, outside.status, choice.status) == (401, 403, 400, 400)
+    assert (await outside.json())["field"] == "cases"
+    assert (await choice.json())["field"] == "on_error"
+
+
+def test_replay_over_http(tmp_path, make_kernel):
+    history, draft = _setup(tmp_path)
+    kernel = make_kernel(sandbox_dir=str(tmp_path / "replays"), sandbox_workers=1)
+    body = {"cases": "2019.jsonl", "candidate": str(draft)}
+
+    async def scenario():
+        async with TestClient(TestServer(create_app(kernel, TOKENS, sweep=False))) as client:
+            await _bad_requests(client, body)
+            started = await client.post("/v1/sandbox/replays", json=body, headers=AS_AUDITOR)
+            assert started.status == 202
+            state = await _finished(client, started.headers["Location"])
+            assert state["status"] == "done" and state["progress"] == 1.0
+            assert state["summary"]["cases"] == 150 and state["summary"]["changed"] > 0
+            report = await client.get(state["links"]["report.html"], headers=AS_AUDITOR)
+            assert report.status == 200 and "<svg" in await report.text()
+            upload = await client.post("/v1/sandbox/replays?candidate=no-such-policy",
+                                       headers=AS_AUDITOR, data=history.read_bytes())
+            failed = await _finished(client, upload.headers["Location"])
+            assert failed["status"] == "failed" and "no-such-policy" in failed["error"]
+            missing = await client.get("/v1/sandbox/replays/nope", headers=AS_AUDITOR)
+            assert missing.status == 404
+
+    asyncio.run(scenario())
