@@ -209,6 +209,18 @@ async def docs(request: web.Request) -> web.Response:
     return web.Response(text=page, content_type="text/html")
 
 
+@contextlib.asynccontextmanager
+async def _background(work: Any) -> AsyncIterator[None]:
+    """Run ``work`` as a task while the application serves; cancel it on shutdown."""
+    task = asyncio.create_task(work)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def sweeper(interval: float) -> Any:
     """A cleanup_ctx resource: fires due timers every ``interval`` seconds while serving."""
 
@@ -221,11 +233,8 @@ def sweeper(interval: float) -> Any:
                     log.exception("timer sweep failed; retrying in %ss", interval)
                 await asyncio.sleep(interval)
 
-        task = asyncio.create_task(loop())
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        async with _background(loop()):
+            yield
 
     return run
 
@@ -242,11 +251,8 @@ def rules_watch(interval: float) -> Any:
                 except Exception:
                     log.exception("rules check failed; retrying in %ss", interval)
 
-        task = asyncio.create_task(loop())
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        async with _background(loop()):
+            yield
 
     return run
 
