@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from kernel.core import Kernel
+from kernel.store import start_kernel
 from plugins.credit import records
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +27,7 @@ def rate(kernel: Kernel, n: int) -> float:
 
 def run(tmp: str, label: str, n: int, ttl: float | None) -> None:
     disabled = {"credit"} if ttl is None else set()
-    kernel = Kernel.start(disabled=disabled, db_url=f"sqlite:///{tmp}/{label}.db")
+    kernel = start_kernel(disabled=disabled, db_url=f"sqlite:///{tmp}/{label}.db")
     if ttl is not None:
         store = kernel.pm.get_plugin("credit").store
         records.load_file(store, ROOT / "examples" / "credit_records.yaml")
@@ -37,7 +38,7 @@ def run(tmp: str, label: str, n: int, ttl: float | None) -> None:
 
 def main(n: int = 3000) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        kernel = Kernel.start(disabled=set(), db_url=f"sqlite:///{tmp}/q.db")
+        kernel = start_kernel(disabled=set(), db_url=f"sqlite:///{tmp}/q.db")
         store = kernel.pm.get_plugin("credit").store
         records.load_file(store, ROOT / "examples" / "credit_records.yaml")
         start = time.perf_counter()

@@ -23,6 +23,7 @@ import durable_rules_engine as dre
 
 from kernel.core import Kernel
 from kernel.facts import CaseContext
+from kernel.store import start_kernel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,7 +72,7 @@ def main() -> int:
     ap.add_argument("--cases", type=int, default=1_000_000)
     ap.add_argument("--compare", type=int, default=50_000)
     args = ap.parse_args()
-    kernel = Kernel.start(db_url="sqlite://")
+    kernel = start_kernel(db_url="sqlite://")
     sample = cases(args.compare)
     docs = []
     for data in sample:  # the exact documents the kernel asserts, built outside the timing

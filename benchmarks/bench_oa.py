@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from kernel.core import Kernel
+from kernel.store import start_kernel
 from plugins.oa import service_of
 from plugins.oa.metrics import metrics
 from plugins.oa.models import Advance, NewDocument
@@ -20,7 +20,7 @@ URGENCIES = ("特急", "加急", "平件")
 
 def main(n: int = 2000) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        kernel = Kernel.start(db_url=f"sqlite:///{Path(tmp) / 'bench.db'}")
+        kernel = start_kernel(db_url=f"sqlite:///{Path(tmp) / 'bench.db'}")
         oa = service_of(kernel)
         start = datetime(2019, 9, 2, 9, 30, tzinfo=TZ)
         t0 = time.perf_counter()

@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from kernel.core import Kernel
+from kernel.store import start_kernel
 from rules import RULES_DIR
 from sandbox.generate import write
 from sandbox.replay import ReplayOptions, replay
@@ -80,7 +80,7 @@ def cpu_seconds() -> float:
 
 def generate(path: Path, cases: int) -> float:
     started = time.perf_counter()
-    kernel = Kernel.start(db_url=f"sqlite:///{path.parent / 'gen.db'}")
+    kernel = start_kernel(db_url=f"sqlite:///{path.parent / 'gen.db'}")
     with open(path, "w", encoding="utf-8") as fh:
         write(kernel, fh, cases=cases, year=2019, seed=1, then=False)
     kernel.close()

@@ -15,9 +15,9 @@ from kernel.yamlsrc import SourceError
 
 
 def _kernel(args: argparse.Namespace):
-    from kernel.core import Kernel
+    from kernel.store import start_kernel
 
-    return Kernel.start(**({"db_url": args.db} if getattr(args, "db", None) else {}))
+    return start_kernel(**({"db_url": args.db} if getattr(args, "db", None) else {}))
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -42,9 +42,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    from kernel.core import Kernel
+    from kernel.store import start_kernel
 
-    kernel = Kernel.start()
+    kernel = start_kernel()
     try:
         dirs = [Path(p) for p in args.paths] or kernel.rule_dirs
         book = kernel.load_rules(dirs)
@@ -76,7 +76,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import logging
 
-    from kernel.serve import serve
+    from kernel.http.serve import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -86,7 +86,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from kernel.lifecycle import Lifecycle
+    from kernel.store.lifecycle import Lifecycle
 
     try:
         as_of = datetime.fromisoformat(args.as_of) if args.as_of else None
@@ -145,15 +145,6 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print a JSON Schema")
     p.add_argument("what", choices=["rules"])
     p.set_defaults(func=cmd_schema)
-    try:
-        from calendars import cli as calendar_cli
-    except ImportError:  # pragma: no cover - the calendar ships with the kernel
-        calendar_cli = None
-    if calendar_cli is not None:
-        calendar_cli.register(sub)
-    from sandbox import cli as sandbox_cli
-
-    sandbox_cli.register(sub)
     call_each(build_manager(), "onetrip_cli", subparsers=sub)
     return root
 

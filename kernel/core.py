@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pluggy
-from sqlalchemy.engine import Engine
 
 import calendars
 from kernel.actions import ActionRegistry, FoldState
 from kernel.catalogue import ItemRegistry
 from kernel.conditions import attr
-from kernel.db import create_tables, make_engine
 from kernel.decide import HALL_TZ, fold
 from kernel.facts import CaseContext, FactRegistry
-from kernel.manager import PluginError, build_manager, call_each
+from kernel.manager import PluginError, build_manager, call_each, plugin_calls
 from kernel.models import Application, Decision, Item, TraceEntry
 from kernel.rulebook import Rulebook
 from rules import RULES_DIR
@@ -58,24 +57,25 @@ class Kernel:
 
     def __init__(self, pm: pluggy.PluginManager, items: ItemRegistry, facts: FactRegistry,
                  actions: ActionRegistry, rule_dirs: list[Path], calendar: Any,
-                 settings: dict[str, Any]):
+                 settings: dict[str, Any], open_db: Callable[[Kernel], Any] | None = None):
         self.pm, self.items, self.facts, self.actions = pm, items, facts, actions
         self.rule_dirs, self.calendar, self.settings = rule_dirs, calendar, settings
-        self.plugins = {name for name, _ in pm.list_name_plugin()}
+        self.plugins = {name for name, p in pm.list_name_plugin() if p is not None}  # not blocked
         self._lock = threading.Lock()
-        self._db: Engine | None = None
+        self._open_db, self._db = open_db, None
         self.rulebook = self.load_rules()
 
     @classmethod
     def start(cls, *, extra_plugins=(), disabled: set[str] | None = None,
-              builtins: tuple[str, ...] | None = None, rule_dirs: list[Path] | None = None,
-              **settings: Any) -> Kernel:
+              entry_points: bool = True, rule_dirs: list[Path] | None = None,
+              open_db: Callable[[Kernel], Any] | None = None, **settings: Any) -> Kernel:
         """Register plugins and fill every registry; raises PluginError naming a bad plugin.
 
-        ``rule_dirs`` replaces the plugins' rule folders (the sandbox's candidate policy).
+        ``entry_points=False`` leaves out the installed plugins (only ``extra_plugins``);
+        ``rule_dirs`` replaces the plugins' rule folders (the sandbox's candidate policy);
+        ``open_db`` is how the store layer gives the kernel a database (see :attr:`db`).
         """
-        kw = {} if builtins is None else {"builtins": builtins}
-        pm = build_manager(extra=extra_plugins, disabled=disabled, **kw)
+        pm = build_manager(extra=extra_plugins, disabled=disabled, entry_points=entry_points)
         items, facts, actions = ItemRegistry(), FactRegistry(), ActionRegistry()
         call_each(pm, "onetrip_register_items", items, items=items)
         items.check()
@@ -89,7 +89,7 @@ class Kernel:
             rule_dirs = [RULES_DIR / "common"] + [
                 Path(p) for _, dirs in call_each(pm, "onetrip_rule_dirs") for p in dirs or ()]
         calendar = calendars.china(overrides=tuple(overrides))
-        kernel = cls(pm, items, facts, actions, rule_dirs, calendar, settings)
+        kernel = cls(pm, items, facts, actions, rule_dirs, calendar, settings, open_db)
         call_each(pm, "onetrip_startup", kernel=kernel)
         return kernel
 
@@ -106,11 +106,17 @@ class Kernel:
         return new
 
     @property
-    def db(self) -> Engine:
-        """The database engine (``settings["db_url"]``, else ONETRIP_DATABASE_URL, else SQLite)."""
+    def db(self) -> Any:
+        """The store's database engine, opened on first use by the store layer.
+
+        A kernel started by :func:`kernel.store.start_kernel` has one; a bare core kernel
+        (dry runs, lint) raises, so nothing is written where no store was asked for.
+        """
         if self._db is None:
-            self._db = make_engine(self.settings.get("db_url"))
-            create_tables(self._db)
+            if self._open_db is None:
+                raise RuntimeError("this kernel has no store; start it with "
+                                   "kernel.store.start_kernel")
+            self._db = self._open_db(self)
         return self._db
 
     def close(self) -> None:
@@ -125,7 +131,7 @@ class Kernel:
 
     def evaluate(self, data: Any, *, case_id: str | None = None, at: datetime | None = None,
                  rulebook: Rulebook | None = None) -> tuple[Decision, CaseContext]:
-        """Decide one application; never calls side-effect hooks (see :meth:`decided`)."""
+        """Decide one application; never calls side-effect hooks (the store delivers those)."""
         app = self.application(data)
         items, merge_notes = self.items.resolve(app.items)
         for name, value in app.facts.items():
@@ -157,16 +163,6 @@ class Kernel:
                                    _item_facts(item, ctx.application).items()}})
                 for item in ctx.items]
 
-    def decided(self, ctx: CaseContext, decision: Decision) -> None:
-        """Tell plugins of a stored decision; a failing plugin becomes a flag, not an error."""
-        for impl in self.pm.hook.onetrip_decision_made.get_hookimpls():
-            try:
-                impl.function(*({"case": ctx, "decision": decision}[a] for a in impl.argnames))
-            except Exception as exc:
-                err = PluginError(impl.plugin_name, "onetrip_decision_made", exc)
-                log.exception("%s", err)
-                decision.flags.append({"code": "plugin_error", "message": str(err)})
-
     def _case_facts(self, ctx: CaseContext) -> tuple[dict, list, dict[str, str]]:
         app = ctx.application
         local = app.submitted_at.astimezone(HALL_TZ).date()
@@ -180,22 +176,22 @@ class Kernel:
             **app.facts,
         }
         flags, down = [], {}
-        for impl in self.pm.hook.onetrip_enrich_facts.get_hookimpls():
-            mine: dict[str, Any] = {}
+        for plugin, call in plugin_calls(self.pm, "onetrip_enrich_facts"):
+            own: dict[str, Any] = {}
             try:
-                impl.function(*({"case": ctx, "facts": mine}[a] for a in impl.argnames))
-                for name, value in mine.items():
-                    if self.facts.specs.get(name) is None or self.facts.specs[name].owner != (
-                            impl.plugin_name):
+                call(case=ctx, facts=own)
+                for name, value in own.items():
+                    spec = self.facts.specs.get(name)
+                    if spec is None or spec.owner != plugin:
                         raise ValueError(f"wrote fact {name!r} it did not declare")
-                    mine[name] = self.facts.check_value(name, value)
+                    own[name] = self.facts.check_value(name, value)
             except Exception as exc:
-                err = PluginError(impl.plugin_name, "onetrip_enrich_facts", exc)
+                err = PluginError(plugin, "onetrip_enrich_facts", exc)
                 log.error("%s", err)
                 flags.append({"code": "plugin_error", "message": str(err)})
-                down[impl.plugin_name] = str(err)
+                down[plugin] = str(err)
                 continue
-            facts.update(mine)
+            facts.update(own)
         return facts, flags, down
 
     def _skipped(self, book: Rulebook, app: Application, down: dict[str, str]) -> list:

@@ -121,7 +121,7 @@ def onetrip_case_event(case_id: str, event: str, payload: dict[str, Any]) -> Non
         ``onetrip sweep --as-of`` is that time, not the wall clock).
 
     Called after the event is committed; never in the sandbox. Delivery is at least once
-    (see ``kernel.outbox``): an event is marked delivered to a plugin only after its call
+    (see ``kernel.store.outbox``): an event is marked delivered to a plugin only after its call
     returns, so after a crash, or after this hook raised (logged, then retried by the next
     sweep), a plugin may hear of one event again. Implementations must be idempotent, e.g.
     keyed on ``(case_id, event)``.
@@ -135,7 +135,7 @@ def onetrip_web_routes(app: web.Application) -> None:
     """Add HTTP routes (and ``cleanup_ctx`` resources) to the API application.
 
     Called once while the aiohttp application is built. Prefix routes with
-    ``/v1/<plugin name>/``; the kernel is at ``app[kernel.api.KERNEL]``. A caller needs
+    ``/v1/<plugin name>/``; the kernel is at ``app[kernel.http.app.KERNEL]``. A caller needs
     the grant named by the handler's ``grant`` attribute (``read``, ``cases``, ``rules``,
     ``sandbox``, ``admin``; see ``kernel/auth.py``); without one, GET and HEAD need
     ``read`` and every other method needs ``cases``.

@@ -1,12 +1,10 @@
-"""Plugin manager: built-in plugins, external ones by entry point, per-plugin hook calls."""
+"""Plugin manager: plugins by entry point, switched off by name, hooks called through pluggy."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.metadata
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pluggy
@@ -16,12 +14,7 @@ from kernel import hookspecs
 log = logging.getLogger("onetrip.plugins")
 hookimpl = pluggy.HookimplMarker(hookspecs.PROJECT)
 
-# Built-in departments are ordinary plugins, registered in this order.
-BUILTIN_PLUGINS = (
-    "plugins.natural_resources",
-    "plugins.credit",
-    "plugins.oa",
-)
+# Built-in departments, the sandbox and the calendar CLI register here too (pyproject.toml).
 ENTRY_POINT_GROUP = "onetrip.plugins"
 DISABLE_ENV = "ONETRIP_DISABLE_PLUGINS"
 
@@ -45,41 +38,75 @@ def _instance(obj: Any) -> Any:
 
 
 def build_manager(extra: Iterable[tuple[str, Any]] = (), disabled: set[str] | None = None,
-                  builtins: Iterable[str] = BUILTIN_PLUGINS,
                   entry_points: bool = True) -> pluggy.PluginManager:
-    """A fresh manager with the built-in, entry-point and ``extra`` (name, plugin) plugins."""
-    disabled = disabled_from_env() if disabled is None else disabled
+    """A fresh manager with the ``extra`` (name, plugin) pairs, then the entry-point plugins.
+
+    Names in ``disabled`` (default: ``$ONETRIP_DISABLE_PLUGINS``) are blocked. An extra
+    plugin takes precedence over an entry point of the same name.
+    """
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
-    found: list[tuple[str, Any]] = [(p.rsplit(".", 1)[-1], importlib.import_module(p))
-                                    for p in builtins]
+    for name in disabled_from_env() if disabled is None else disabled:
+        log.info("plugin %s is disabled", name)
+        pm.set_blocked(name)
+    for name, obj in extra:
+        if not pm.is_blocked(name):
+            pm.register(_instance(obj), name=name)
     if entry_points:
-        found += [(ep.name, ep) for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)]
-    for name, obj in [*found, *extra]:
-        if name in disabled:
-            log.info("plugin %s is disabled by %s", name, DISABLE_ENV)
-            continue
-        if isinstance(obj, importlib.metadata.EntryPoint):
-            obj = obj.load()
-        pm.register(_instance(obj), name=name)
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        for name, obj in [(n, p) for n, p in pm.list_name_plugin() if p is not None]:
+            if isinstance(getattr(obj, "Plugin", None), type):  # a module: use a fresh Plugin
+                pm.unregister(obj)
+                pm.register(obj.Plugin(), name=name)
     pm.check_pending()
     return pm
 
 
+def _wraps(impl: Any) -> bool:
+    return bool(impl.wrapper or impl.hookwrapper)
+
+
+def plugin_calls(pm: pluggy.PluginManager, hook: str) -> list[tuple[str, Callable[..., Any]]]:
+    """One caller per plugin implementing ``hook``, in pluggy's call order.
+
+    Each caller runs that plugin's implementation through pluggy, inside every wrapper of
+    the hook, so ``tryfirst``/``trylast`` and wrappers mean what they mean in a plain
+    ``pm.hook`` call, while a plugin's failure stays its own.
+    """
+    impls = getattr(pm.hook, hook).get_hookimpls()
+    wrappers = {id(i.plugin) for i in impls if _wraps(i)}
+    out = []
+    for impl in reversed(impls):  # pluggy calls the last of this list first
+        if _wraps(impl):
+            continue
+        others = [p for p in pm.get_plugins() if p is not impl.plugin and id(p) not in wrappers]
+        caller = pm.subset_hook_caller(hook, others)
+        out.append((impl.plugin_name, _first(caller)))
+    return out
+
+
+def _first(caller: Any) -> Callable[..., Any]:
+    def call(**kwargs: Any) -> Any:
+        results = caller(**kwargs)
+        return results[0] if results else None
+
+    return call
+
+
 def call_each(pm: pluggy.PluginManager, hook: str, registry: Any = None,
               **kwargs: Any) -> list[tuple[str, Any]]:
-    """Call one hook plugin by plugin, in registration order, attributing errors.
+    """Call ``hook`` plugin by plugin (see :func:`plugin_calls`); raise PluginError naming one.
 
     ``registry.plugin`` is set to the calling plugin's name, so what it adds is its own.
     """
     out = []
-    for impl in getattr(pm.hook, hook).get_hookimpls():
+    for name, call in plugin_calls(pm, hook):
         if registry is not None:
-            registry.plugin = impl.plugin_name
+            registry.plugin = name
         try:
-            out.append((impl.plugin_name, impl.function(*(kwargs[a] for a in impl.argnames))))
+            out.append((name, call(**kwargs)))
         except Exception as exc:
-            raise PluginError(impl.plugin_name, hook, exc) from exc
+            raise PluginError(name, hook, exc) from exc
         finally:
             if registry is not None:
                 registry.plugin = "kernel"
@@ -88,8 +115,10 @@ def call_each(pm: pluggy.PluginManager, hook: str, registry: Any = None,
 
 def describe(pm: pluggy.PluginManager) -> list[dict[str, Any]]:
     """Name, version and implemented hooks of every registered plugin."""
+    import importlib
+
     rows = []
-    for name, plugin in pm.list_name_plugin():
+    for name, plugin in [(n, p) for n, p in pm.list_name_plugin() if p is not None]:
         hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or ())
         version = getattr(plugin, "version", None) or getattr(
             importlib.import_module(type(plugin).__module__), "__version__", None)

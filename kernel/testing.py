@@ -120,11 +120,11 @@ def application(spec: CaseSpec, here: Path, root: Path) -> dict[str, Any]:
 
 def run_case(spec: CaseSpec, source: Source, where: tuple, root: Path) -> Decision:
     """Evaluate one case on a fresh kernel with its own throw-away SQLite database."""
-    from kernel.core import Kernel
+    from kernel.store import start_kernel
 
     app = application(spec, Path(source.path).parent, root)
     with tempfile.TemporaryDirectory() as tmp:
-        kernel = Kernel.start(disabled=set(spec.disable), db_url=f"sqlite:///{tmp}/case.db")
+        kernel = start_kernel(disabled=set(spec.disable), db_url=f"sqlite:///{tmp}/case.db")
         try:
             for name in spec.records:
                 plugin, at = kernel.pm.get_plugin(name), (*where, "records", name)
@@ -204,20 +204,21 @@ def onetrip_db_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def onetrip_kernel_factory(onetrip_db_url: str) -> Iterator[Any]:
-    """``start(*plugins, builtins=(), **kw)``: a kernel with only the given (name, plugin)s.
+    """``start(*plugins, entry_points=False, **kw)``: a kernel with exactly the given plugins.
 
-    Each kernel uses the test's tmp SQLite unless ``db_url=`` is given, and is closed after
-    the test. Pass ``builtins=None`` for the built-in departments as well.
+    Each plugin is a (name, plugin) pair. Each kernel uses the test's tmp SQLite unless
+    ``db_url=`` is given, and is closed after the test. Pass ``entry_points=True`` for the
+    installed plugins (built-in departments included) as well.
     """
     from kernel.core import Kernel
+    from kernel.store import start_kernel
 
     started: list[Kernel] = []
 
-    def start(*plugins: tuple[str, Any], builtins: tuple[str, ...] | None = (),
-              **kw: Any) -> Kernel:
+    def start(*plugins: tuple[str, Any], entry_points: bool = False, **kw: Any) -> Kernel:
         kw.setdefault("db_url", onetrip_db_url)
         kw.setdefault("disabled", set())
-        kernel = Kernel.start(extra_plugins=list(plugins), builtins=builtins, **kw)
+        kernel = start_kernel(extra_plugins=list(plugins), entry_points=entry_points, **kw)
         started.append(kernel)
         return kernel
 
@@ -229,7 +230,7 @@ def onetrip_kernel_factory(onetrip_db_url: str) -> Iterator[Any]:
 @pytest.fixture
 def onetrip_kernel(onetrip_kernel_factory: Any) -> Any:
     """A kernel with every built-in plugin on a throw-away SQLite database."""
-    return onetrip_kernel_factory(builtins=None)
+    return onetrip_kernel_factory(entry_points=True)
 
 
 def main(paths: list[str]) -> int:

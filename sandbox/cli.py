@@ -22,11 +22,11 @@ def _fail(message: str) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from kernel.core import Kernel
+    from kernel.store import start_kernel
     from sandbox.generate import write
 
     with tempfile.TemporaryDirectory(prefix="onetrip-gen-") as tmp:
-        kernel = Kernel.start(db_url=f"sqlite:///{tmp}/gen.db")  # never the live store
+        kernel = start_kernel(db_url=f"sqlite:///{tmp}/gen.db")  # never the live store
         try:
             if args.out == "-":
                 write(kernel, sys.stdout, args.cases, args.year, args.seed, not args.no_outcomes)

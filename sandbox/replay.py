@@ -107,9 +107,9 @@ def _policies(opts: ReplayOptions, tmp: Path) -> tuple[Policy, Policy]:
 def start_kernel(store: Path, policies: tuple[Policy, Policy], **kwargs: Any
                  ) -> tuple[Any, Comparer]:
     """A kernel on a throw-away SQLite store, and both policies' rulebooks."""
-    from kernel.core import Kernel
+    from kernel.store import start_kernel as start
 
-    kernel = Kernel.start(**{**kwargs, "db_url": f"sqlite:///{store}"})
+    kernel = start(**{**kwargs, "db_url": f"sqlite:///{store}"})
     dirs = [p.rule_dirs(kernel.rule_dirs) for p in policies]
     books = [kernel.load_rules(d) if d else kernel.rulebook for d in dirs]
     return kernel, Comparer(kernel, books[0], books[1])

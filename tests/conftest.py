@@ -9,7 +9,7 @@ import pytest
 from casekit import TEST_RULES, Recorder
 from sqlalchemy import create_engine, text
 
-from kernel.core import Kernel
+from kernel.store import start_kernel
 
 # The kernel's own pytest plugin: YAML decision cases in tests/cases, plugin-author fixtures.
 pytest_plugins = ("kernel.testing", "pytester")
@@ -48,7 +48,7 @@ def recorder():
 
 @pytest.fixture
 def kernel(db_url, recorder):
-    k = Kernel.start(db_url=db_url, rule_dirs=TEST_RULES, extra_plugins=[("recorder", recorder)])
+    k = start_kernel(db_url=db_url, rule_dirs=TEST_RULES, extra_plugins=[("recorder", recorder)])
     k.db  # noqa: B018  (migrate now)
     yield k
     k.close()

@@ -40,13 +40,14 @@ def register(subparsers: Any) -> None:
 
 
 def _lint(args: argparse.Namespace) -> int:
-    from kernel.manager import BUILTIN_PLUGINS
+    from kernel.manager import build_manager
     from kernel.yamlsrc import SourceError
     from plugins.oa import RULES
     from plugins.oa.rules import OARules
 
     try:
-        rules = OARules(args.paths or [RULES], {p.rsplit(".", 1)[-1] for p in BUILTIN_PLUGINS})
+        loaded = {n for n, p in build_manager().list_name_plugin() if p is not None}
+        rules = OARules(args.paths or [RULES], loaded)
     except SourceError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -56,11 +57,11 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kernel.core import Kernel
+    from kernel.store import start_kernel
     from plugins.oa import service_of
     from plugins.oa.metrics import metrics
 
-    kernel = Kernel.start(**({"db_url": args.db} if args.db else {}))
+    kernel = start_kernel(**({"db_url": args.db} if args.db else {}))
     try:
         service = service_of(kernel)
         if args.oa_command == "metrics":

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from kernel.db import reading
+from kernel.store.db import reading
 from plugins.oa.models import OADocument, OAStep, local_day, utc
 
 NO_LEAD = "-"

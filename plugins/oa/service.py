@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from calendars import CalendarCoverageError
-from kernel.db import reading, writing
+from kernel.store.db import reading, writing
 from plugins.oa.models import (
     FLOWS,
     RETURNS,

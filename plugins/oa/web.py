@@ -11,7 +11,7 @@ from aiohttp import web
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from calendars import CalendarCoverageError
-from kernel.api import KERNEL
+from kernel.http.app import KERNEL
 from plugins.oa.metrics import metrics
 from plugins.oa.models import Advance, NewDocument
 from plugins.oa.service import OAError, OAService, now

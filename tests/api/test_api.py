@@ -11,10 +11,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from casekit import application, tolerated_application
 
-from kernel.api import create_app, openapi
-from kernel.auth import ServerConfig, TokenSpec, load_config
-from kernel.lifecycle import Lifecycle
-from kernel.serve import serve
+from kernel.http.app import create_app, openapi
+from kernel.http.auth import ServerConfig, TokenSpec, load_config
+from kernel.http.serve import serve
+from kernel.store.lifecycle import Lifecycle
 
 CLERK, AUDITOR, AUTHOR = "clerk-token-0123456789", "auditor-token-012345", "author-token-0123456"
 TOKENS = ServerConfig(tokens=[TokenSpec(token=CLERK, role="clerk"),
@@ -230,9 +230,9 @@ def test_plugin_routes_need_a_write_grant_unless_they_declare_one(tmp_path):
             app.router.add_post("/v1/probe/thing", ok)
             app.router.add_post("/v1/probe/replay", replay)
 
-    from kernel.core import Kernel
+    from kernel.store import start_kernel
 
-    kernel = Kernel.start(db_url=f"sqlite:///{tmp_path / 'k.db'}",
+    kernel = start_kernel(db_url=f"sqlite:///{tmp_path / 'k.db'}",
                           extra_plugins=[("probe", Routes())])
 
     def auth(token):

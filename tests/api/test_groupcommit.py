@@ -9,8 +9,8 @@ from casekit import application, tolerated_application
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from kernel.api import create_app
-from kernel.store import Case, CaseEvent
+from kernel.http.app import create_app
+from kernel.store.tables import Case, CaseEvent
 
 
 def test_concurrent_submissions_with_a_shared_key(kernel, recorder):

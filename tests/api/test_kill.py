@@ -16,9 +16,9 @@ from casekit import TEST_RULES, tolerated_application
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from kernel.core import Kernel
-from kernel.lifecycle import Lifecycle
-from kernel.store import Case, CaseEvent
+from kernel.store import start_kernel
+from kernel.store.lifecycle import Lifecycle
+from kernel.store.tables import Case, CaseEvent
 
 
 def free_port() -> int:
@@ -84,7 +84,7 @@ def test_kill_mid_load_and_restart(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
-    kernel = Kernel.start(db_url=db_url, rule_dirs=TEST_RULES)
+    kernel = start_kernel(db_url=db_url, rule_dirs=TEST_RULES)
     try:
         # whatever the server had not fired, or not handed to plugins, when it was killed
         lc = Lifecycle(kernel, redeliver_after=timedelta(0))

@@ -12,10 +12,11 @@ from casekit import TEST_RULES, application
 from sqlalchemy import select
 from sqlmodel import Session
 
-from kernel.api import create_app
-from kernel.auth import ServerConfig, TokenSpec
 from kernel.core import Kernel
-from kernel.store import RulesChange
+from kernel.http.app import create_app
+from kernel.http.auth import ServerConfig, TokenSpec
+from kernel.store import start_kernel
+from kernel.store.tables import RulesChange
 
 NR, HOUSING, CLERK = "nr-author-0123456789", "housing-author-01234", "clerk-token-0123456789"
 CONFIG = ServerConfig(tokens=[
@@ -45,7 +46,7 @@ def started(db_url, rule_dirs):
     kernels = []
 
     def start() -> Kernel:
-        kernels.append(Kernel.start(db_url=db_url, rule_dirs=rule_dirs))
+        kernels.append(start_kernel(db_url=db_url, rule_dirs=rule_dirs))
         return kernels[-1]
 
     yield start

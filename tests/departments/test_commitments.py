@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from kernel.core import Kernel
+from kernel.store import start_kernel
+from kernel.store.outbox import Outbox
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CODE = "91350100M000100Y43"
@@ -18,7 +19,7 @@ def example(name, **changes):
 
 @pytest.fixture
 def kernel(db_url):
-    k = Kernel.start(disabled=set(), db_url=db_url)
+    k = start_kernel(disabled=set(), db_url=db_url)
     yield k
     k.close()
 
@@ -29,13 +30,13 @@ def credit(kernel):
 
 def decide(kernel, case_id, app):
     decision, ctx = kernel.evaluate(app, case_id=case_id)
-    kernel.decided(ctx, decision)
+    Outbox(kernel).decision(ctx, decision)
     return decision
 
 
 def test_a_dry_run_records_nothing(kernel):
     decision, ctx = kernel.evaluate(example("land_site_tolerance.json"))
-    kernel.decided(ctx, decision)          # no case id: not a stored case
+    Outbox(kernel).decision(ctx, decision)          # no case id: not a stored case
     assert credit(kernel).store.records(CODE) is None
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from kernel.db import make_engine
+from kernel.store.db import make_engine
 from kernel.yamlsrc import SourceError, load
 from plugins.credit import records
 from plugins.credit.store import CreditStore

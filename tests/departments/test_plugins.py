@@ -7,9 +7,9 @@ import pytest
 
 from kernel import hookimpl
 from kernel.cli import main
-from kernel.core import Kernel
 from kernel.manager import PluginError
 from kernel.models import Item
+from kernel.store import start_kernel
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAIN = ["NR-LAND-PREREVIEW", "NR-SITE-SELECTION", "NR-LAND-SITE", "NR-LAND-PLANNING",
@@ -19,7 +19,7 @@ CHAIN = ["NR-LAND-PREREVIEW", "NR-SITE-SELECTION", "NR-LAND-SITE", "NR-LAND-PLAN
 
 @pytest.fixture
 def kernel(tmp_path):
-    k = Kernel.start(disabled=set(), db_url=f"sqlite:///{tmp_path / 'k.db'}")
+    k = start_kernel(disabled=set(), db_url=f"sqlite:///{tmp_path / 'k.db'}")
     yield k
     k.close()
 
@@ -56,7 +56,7 @@ def test_two_plugins_with_one_item_code_stop_start_up_naming_both(tmp_path):
                            committed_limit={"working_days": 1}))
 
     with pytest.raises(PluginError) as err:
-        Kernel.start(extra_plugins=[("rival", Rival())], disabled=set(),
+        start_kernel(extra_plugins=[("rival", Rival())], disabled=set(),
                      db_url=f"sqlite:///{tmp_path / 'k.db'}")
     assert "natural_resources" in str(err.value) and "rival" in str(err.value)
     assert "NR-LAND-SITE" in str(err.value)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kernel.core import Kernel
+from kernel.store import start_kernel
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -19,7 +19,7 @@ def make_kernel(tmp_path):
     def make(**kwargs):
         kwargs.setdefault("db_url", f"sqlite:///{tmp_path / 'kernel.db'}")
         kwargs.setdefault("disabled", set())
-        kernel = Kernel.start(**kwargs)
+        kernel = start_kernel(**kwargs)
         started.append(kernel)
         return kernel
 

@@ -27,7 +27,7 @@ class Closures:
 def test_override_from_a_plugin_covers_a_year(make_kernel, tmp_path):
     path = tmp_path / "closures-2027.yaml"
     path.write_text(OVERRIDE, encoding="utf-8")
-    kernel = make_kernel(builtins=(), extra_plugins=[("closures", Closures(path))])
+    kernel = make_kernel(entry_points=False, extra_plugins=[("closures", Closures(path))])
     # Dec 31 2026 (Thu) + 1 working day: Jan 1 2027 is the file's holiday, so Jan 4 (Mon)
     assert kernel.calendar.add_working_days(date(2026, 12, 31), 1) == date(2027, 1, 4)
 

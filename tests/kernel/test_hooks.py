@@ -13,6 +13,7 @@ from aiohttp import web
 from kernel import hookimpl, hookspecs
 from kernel.manager import PluginError, build_manager, call_each
 from kernel.models import Item
+from kernel.store.outbox import Outbox
 
 ITEM = Item(code="T-1", name="测试事项", department="probe", legal_basis="测试",
             legal_limit={"working_days": 20}, committed_limit={"working_days": 5},
@@ -104,7 +105,7 @@ def probe(tmp_path):
 @pytest.fixture
 def start(make_kernel):
     def go(*plugins, **kw):
-        return make_kernel(builtins=(), extra_plugins=[(f"p{i}" if i else "probe", p)
+        return make_kernel(entry_points=False, extra_plugins=[(f"p{i}" if i else "probe", p)
                                                        for i, p in enumerate(plugins)], **kw)
     return go
 
@@ -153,10 +154,10 @@ def test_decision_hook_sees_stored_decisions_and_failures_become_flags(start, pr
     kernel = start(probe)
     decision, ctx = kernel.evaluate(APP)
     assert ("decision", "accepted_with_tolerance") not in probe.seen  # dry run: no side effect
-    kernel.decided(ctx, decision)
+    Outbox(kernel).decision(ctx, decision)
     assert ("decision", "accepted_with_tolerance") in probe.seen
     probe.fail = "decision"
-    kernel.decided(ctx, decision)
+    Outbox(kernel).decision(ctx, decision)
     assert any("printer jammed" in f["message"] for f in decision.flags)
 
 
@@ -180,7 +181,7 @@ def test_case_event_web_routes_and_cli_hooks_reach_the_plugin(start, probe):
 def test_two_plugins_with_one_item_code_is_a_startup_error(start, probe, tmp_path):
     with pytest.raises(PluginError) as info:
         start(probe, Probe(tmp_path))
-    assert "T-1 is registered by both probe and p1" in str(info.value)
+    assert "T-1 is registered by both p1 and probe" in str(info.value)
 
 
 def test_misspelt_hook_fails_at_startup():
@@ -190,14 +191,14 @@ def test_misspelt_hook_fails_at_startup():
             pass
 
     with pytest.raises(pluggy.PluginValidationError):
-        build_manager(extra=[("typo", Typo())], builtins=(), entry_points=False)
+        build_manager(extra=[("typo", Typo())], entry_points=False)
 
 
 def test_plugins_can_be_disabled_by_environment(monkeypatch):
     monkeypatch.setenv("ONETRIP_DISABLE_PLUGINS", "natural_resources, other")
-    assert build_manager(entry_points=False).get_plugin("natural_resources") is None
+    assert build_manager().get_plugin("natural_resources") is None
     monkeypatch.delenv("ONETRIP_DISABLE_PLUGINS")
-    assert build_manager(entry_points=False).get_plugin("natural_resources") is not None
+    assert build_manager().get_plugin("natural_resources") is not None
 
 
 def test_external_plugins_load_by_entry_point(tmp_path, monkeypatch):
@@ -212,7 +213,7 @@ def test_external_plugins_load_by_entry_point(tmp_path, monkeypatch):
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: probe-ext\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text("[onetrip.plugins]\nprobe_ext = probe_ext\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    pm = build_manager(builtins=())
+    pm = build_manager()
     assert type(pm.get_plugin("probe_ext")).__name__ == "Plugin"
     monkeypatch.delitem(sys.modules, "probe_ext", raising=False)
 

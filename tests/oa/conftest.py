@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from kernel.core import Kernel
+from kernel.store import start_kernel
 from plugins.oa import service_of
 
 
 @pytest.fixture
 def kernel(db_url):
-    k = Kernel.start(db_url=db_url)
+    k = start_kernel(db_url=db_url)
     yield k
     k.close()
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from oakit import at
 
 from kernel.cli import main
-from kernel.core import Kernel
+from kernel.store import start_kernel
 from plugins.oa import service_of
 from plugins.oa.models import Advance, NewDocument
 
@@ -62,7 +62,7 @@ def test_due_soon_and_overdue_lists(oa):
 
 
 def test_two_kernels_on_one_database_chase_a_step_once(db_url):
-    first, second = Kernel.start(db_url=db_url), Kernel.start(db_url=db_url)
+    first, second = start_kernel(db_url=db_url), start_kernel(db_url=db_url)
     try:
         _doc(service_of(first))
         got = [service_of(k).chase(at("2019-09-29 10:00")) for k in (first, second)]
@@ -73,7 +73,7 @@ def test_two_kernels_on_one_database_chase_a_step_once(db_url):
 
 
 def test_cli_chase_is_idempotent(db_url, capsys):
-    kernel = Kernel.start(db_url=db_url)
+    kernel = start_kernel(db_url=db_url)
     try:
         doc = _doc(service_of(kernel))
     finally:

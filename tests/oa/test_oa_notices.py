@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kernel.core import Kernel
+from kernel.store import start_kernel
+from kernel.store.outbox import Outbox
 from plugins.oa import service_of
 from plugins.oa.metrics import metrics
 from rules import RULES_DIR
@@ -33,7 +34,7 @@ def tolerant(db_url, tmp_path):
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "tolerance.yaml").write_text(TOLERANCE, encoding="utf-8")
-    k = Kernel.start(db_url=db_url, rule_dirs=[RULES_DIR / "common",
+    k = start_kernel(db_url=db_url, rule_dirs=[RULES_DIR / "common",
                                                RULES_DIR / "natural_resources", rules])
     yield k
     k.close()
@@ -59,7 +60,7 @@ def _outgoing(kernel, case_id):
 def test_tolerance_notice_becomes_an_outgoing_document(tolerant):
     decision, ctx = tolerant.evaluate(_application("NR-M-BOUNDARY-SURVEY"), case_id="C-2019-001")
     assert decision.outcome == "accepted_with_tolerance"
-    tolerant.decided(ctx, decision)
+    Outbox(tolerant).decision(ctx, decision)
     docs = {d["type"]: d for d in _outgoing(tolerant, "C-2019-001")}
     assert set(docs) == {"受理通知书", "容缺受理通知书"}
     notice = docs["容缺受理通知书"]
@@ -77,8 +78,8 @@ def flagless(decision) -> bool:
 
 def test_the_same_decision_told_twice_opens_its_notices_once(tolerant):
     decision, ctx = tolerant.evaluate(_application("NR-M-BOUNDARY-SURVEY"), case_id="C-2")
-    tolerant.decided(ctx, decision)
-    tolerant.decided(ctx, decision)
+    Outbox(tolerant).decision(ctx, decision)
+    Outbox(tolerant).decision(ctx, decision)
     assert len(_outgoing(tolerant, "C-2")) == 2
     assert flagless(decision)
 
@@ -86,8 +87,8 @@ def test_the_same_decision_told_twice_opens_its_notices_once(tolerant):
 def test_correction_notice_and_dry_runs(kernel):
     decision, ctx = kernel.evaluate(_application("NR-M-SITE-PLAN"), case_id="C-3")
     assert decision.outcome == "correction_required"  # a main material is never tolerated
-    kernel.decided(ctx, decision)
+    Outbox(kernel).decision(ctx, decision)
     assert [d["type"] for d in _outgoing(kernel, "C-3")] == ["补正材料通知书"]
     dry, dry_ctx = kernel.evaluate(_application("NR-M-SITE-PLAN"))
-    kernel.decided(dry_ctx, dry)  # no case id: nothing stored, nothing to track
+    Outbox(kernel).decision(dry_ctx, dry)  # no case id: nothing stored, nothing to track
     assert metrics(service_of(kernel).engine)["overall"]["documents"] == 1

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from kernel.api import create_app
+from kernel.http.app import create_app
 
 DOC = {"flow": "incoming", "title": "关于国庆期间安全生产的紧急通知", "type": "通知",
        "urgency": "特急", "sender": "市应急管理局", "received_at": "2019-09-30T17:00:00+08:00"}

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from kernel import hookimpl
-from kernel.core import Kernel
+from kernel.store import start_kernel
 from sandbox.generate import write
 
 DATA = Path(__file__).with_name("data")
@@ -22,7 +22,7 @@ class TestDepartment:
 @pytest.fixture
 def sbx_args() -> dict:
     """Kernel.start arguments for a kernel with only the test department."""
-    return {"builtins": (), "extra_plugins": [("sbx", TestDepartment())], "disabled": set()}
+    return {"entry_points": False, "extra_plugins": [("sbx", TestDepartment())], "disabled": set()}
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def make_kernel(tmp_path):
     started = []
 
     def make(**settings):
-        started.append(Kernel.start(db_url=f"sqlite:///{tmp_path / 'builtin.db'}",
+        started.append(start_kernel(db_url=f"sqlite:///{tmp_path / 'builtin.db'}",
                                     disabled=set(), **settings))
         return started[-1]
 
@@ -47,7 +47,7 @@ def kernel(make_kernel):
 
 @pytest.fixture
 def sbx_kernel(tmp_path, sbx_args):
-    kernel = Kernel.start(db_url=f"sqlite:///{tmp_path / 'gen.db'}", **sbx_args)
+    kernel = start_kernel(db_url=f"sqlite:///{tmp_path / 'gen.db'}", **sbx_args)
     yield kernel
     kernel.close()
 

@@ -5,9 +5,9 @@ import shutil
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from kernel.api import create_app
-from kernel.auth import ServerConfig, TokenSpec
 from kernel.cli import main
+from kernel.http.app import create_app
+from kernel.http.auth import ServerConfig, TokenSpec
 from rules import RULES_DIR
 
 CLERK, AUDITOR = "clerk-token-0123456789", "auditor-token-012345"

@@ -74,7 +74,7 @@ def test_live_store_is_untouched(tmp_path, monkeypatch, kernel):
     """The built-in plugins (credit and OA keep tables) run; the live database stays as it was."""
     import io
 
-    from kernel.core import Kernel
+    from kernel.store import start_kernel
     from rules import RULES_DIR
     from sandbox.generate import write
 
@@ -86,7 +86,7 @@ def test_live_store_is_untouched(tmp_path, monkeypatch, kernel):
     live_dir = tmp_path / "live"
     live_dir.mkdir()
     live_url = f"sqlite:///{live_dir / 'onetrip.db'}"
-    live = Kernel.start(db_url=live_url, disabled=set())
+    live = start_kernel(db_url=live_url, disabled=set())
     live.db  # noqa: B018 - creates the live tables
     live.close()
     before = _digest(live_dir)

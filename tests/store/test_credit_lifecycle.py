@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from casekit import tolerated_application
 
-from kernel.core import Kernel
-from kernel.lifecycle import Lifecycle
+from kernel.store import start_kernel
+from kernel.store.lifecycle import Lifecycle
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -22,7 +22,7 @@ def at(y, m, d, h=12) -> datetime:
 
 
 def test_broken_commitment_reaches_credit_and_ends_tolerance(db_url):
-    kernel = Kernel.start(db_url=db_url, disabled=set())
+    kernel = start_kernel(db_url=db_url, disabled=set())
     try:
         lc = Lifecycle(kernel)
         case_id, _ = lc.submit(tolerated_application())

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from kernel.core import InputError
-from kernel.lifecycle import Lifecycle, NotFound, StateError
-from kernel.store import CaseEvent, Timer
+from kernel.store.lifecycle import Lifecycle, NotFound, StateError
+from kernel.store.tables import CaseEvent, Timer
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -129,7 +129,7 @@ def test_wrong_actions_are_refused_and_change_nothing(kernel):
 
 
 def test_idempotency_key_replays_and_refuses_a_different_body(kernel):
-    from kernel.lifecycle import IdempotencyConflict
+    from kernel.store.lifecycle import IdempotencyConflict
 
     lc = Lifecycle(kernel)
     first = lc.submit(application(), key="k-1")
@@ -142,13 +142,13 @@ def test_idempotency_key_replays_and_refuses_a_different_body(kernel):
 def test_timer_fires_once_across_a_restart(kernel, db_url, recorder):
     from casekit import TEST_RULES
 
-    from kernel.core import Kernel
+    from kernel.store import start_kernel
 
     lc = Lifecycle(kernel)
     lc.submit(tolerated_application())
     assert lc.sweep(at(2019, 8, 5)) == 1
     kernel.close()
-    again = Kernel.start(db_url=db_url, rule_dirs=TEST_RULES)
+    again = start_kernel(db_url=db_url, rule_dirs=TEST_RULES)
     try:
         assert Lifecycle(again).sweep(at(2019, 8, 5)) == 0
         with Session(again.db) as s:

@@ -8,9 +8,9 @@ from alembic import command
 from casekit import TEST_RULES, Listener, application
 from sqlalchemy import text
 
-from kernel.core import Kernel
-from kernel.db import alembic_config, make_engine
-from kernel.lifecycle import Lifecycle
+from kernel.store import start_kernel
+from kernel.store.db import alembic_config, make_engine
+from kernel.store.lifecycle import Lifecycle
 
 
 def test_upgrade_marks_earlier_rows_delivered(db_url):
@@ -30,7 +30,7 @@ def test_upgrade_marks_earlier_rows_delivered(db_url):
             "'2019-07-25 02:00:00')"))
     engine.dispose()
     listener = Listener()
-    kernel = Kernel.start(db_url=db_url, rule_dirs=TEST_RULES,
+    kernel = start_kernel(db_url=db_url, rule_dirs=TEST_RULES,
                           extra_plugins=[("listener", listener)])
     try:
         lc = Lifecycle(kernel, redeliver_after=timedelta(0))  # migrates to head

@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from kernel.core import Kernel
-from kernel.lifecycle import Lifecycle
-from kernel.store import Case, CaseEvent
+from kernel.store import start_kernel
+from kernel.store.lifecycle import Lifecycle
+from kernel.store.tables import Case, CaseEvent
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = timedelta(0)  # redeliver whatever is undelivered, however young
@@ -29,7 +30,8 @@ CRASHING = textwrap.dedent("""
     from casekit import TEST_RULES, tolerated_application
     from kernel import hookimpl
     from kernel.core import Kernel
-    from kernel.lifecycle import Lifecycle
+    from kernel.store import start_kernel
+    from kernel.store.lifecycle import Lifecycle
 
     class Crash:
         armed = False
@@ -45,7 +47,7 @@ CRASHING = textwrap.dedent("""
             pass
 
     crash = Crash()
-    kernel = Kernel.start(db_url=sys.argv[1], rule_dirs=TEST_RULES,
+    kernel = start_kernel(db_url=sys.argv[1], rule_dirs=TEST_RULES,
                           extra_plugins=[("listener", crash)])
     lc = Lifecycle(kernel)
     print(lc.submit(tolerated_application())[0], flush=True)
@@ -70,7 +72,7 @@ def test_sigkill_between_commit_and_delivery_then_the_sweep_delivers_the_rest(tm
     assert child.returncode == -9, child.stderr  # killed, not finished
     delivered, crashed = child.stdout.split()
     listener = Listener()
-    kernel = Kernel.start(db_url=db_url, rule_dirs=TEST_RULES,
+    kernel = start_kernel(db_url=db_url, rule_dirs=TEST_RULES,
                           extra_plugins=[("listener", listener)])
     try:
         assert undelivered(kernel) == (1, 3)  # the crashed case: its decision and 3 events
@@ -89,7 +91,7 @@ def test_sigkill_between_commit_and_delivery_then_the_sweep_delivers_the_rest(tm
 
 def test_a_failing_plugin_is_retried_by_the_sweep_and_the_others_are_not(db_url):
     flaky, steady = Listener(failures=1), Listener()
-    kernel = Kernel.start(db_url=db_url, rule_dirs=TEST_RULES,
+    kernel = start_kernel(db_url=db_url, rule_dirs=TEST_RULES,
                           extra_plugins=[("flaky", flaky), ("steady", steady)])
     try:
         lc = Lifecycle(kernel, redeliver_after=NOW)
@@ -115,7 +117,7 @@ def test_a_failing_plugin_is_retried_by_the_sweep_and_the_others_are_not(db_url)
 
 def test_lifecycle_event_redelivered_after_a_failure(db_url):
     listener = Listener()
-    kernel = Kernel.start(db_url=db_url, rule_dirs=TEST_RULES,
+    kernel = start_kernel(db_url=db_url, rule_dirs=TEST_RULES,
                           extra_plugins=[("listener", listener)])
     try:
         lc = Lifecycle(kernel, redeliver_after=NOW)

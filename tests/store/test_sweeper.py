@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from kernel.core import Kernel
-from kernel.lifecycle import Lifecycle
-from kernel.store import CaseEvent, Timer
+from kernel.store import start_kernel
+from kernel.store.lifecycle import Lifecycle
+from kernel.store.tables import CaseEvent, Timer
 
 AS_OF = datetime(2019, 8, 5, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
 CASES = 30
@@ -21,7 +22,7 @@ CASES = 30
 def test_two_concurrent_sweepers_fire_each_timer_once(kernel, db_url):
     lc = Lifecycle(kernel)
     ids = {lc.submit(tolerated_application())[0] for _ in range(CASES)}
-    sweepers = [Kernel.start(db_url=db_url, rule_dirs=TEST_RULES) for _ in range(2)]
+    sweepers = [start_kernel(db_url=db_url, rule_dirs=TEST_RULES) for _ in range(2)]
     counts: list[int] = []
     barrier = threading.Barrier(2)
 

@@ -1,10 +1,10 @@
-"""Alembic environment: runs on the connection the kernel hands over (kernel.db.migrate)."""
+"""Alembic environment: runs on the connection the kernel hands over (kernel.store.db.migrate)."""
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import kernel.store  # noqa: F401  (registers the kernel's tables on the metadata)
-from kernel.store import KERNEL_TABLES
+import kernel.store.tables  # noqa: F401  (registers the kernel's tables on the metadata)
+from kernel.store.tables import KERNEL_TABLES
 
 
 def _ours(obj, name, type_, reflected, compare_to) -> bool:

@@ -15,17 +15,17 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 import calendars
-from kernel import apimodels as m
-from kernel import views as v
-from kernel.auth import ServerConfig, TokenTable
 from kernel.catalogue import UnknownItem
 from kernel.core import InputError, Kernel
-from kernel.groupcommit import writer
-from kernel.lifecycle import IdempotencyConflict, Lifecycle, NotFound, StateError
+from kernel.http import apimodels as m
+from kernel.http import views as v
+from kernel.http.auth import ServerConfig, TokenTable
+from kernel.http.groupcommit import writer
+from kernel.http.views import KERNEL, LIFECYCLE
 from kernel.manager import call_each
 from kernel.models import Application, Decision, Item
-from kernel.rulesedit import Forbidden, RulesEditor
-from kernel.views import KERNEL, LIFECYCLE
+from kernel.store.lifecycle import IdempotencyConflict, Lifecycle, NotFound, StateError
+from kernel.store.rulesedit import Forbidden, RulesEditor
 from kernel.yamlsrc import SourceError
 
 __all__ = ["KERNEL", "LIFECYCLE", "create_app"]

@@ -15,15 +15,15 @@ from pydantic import BaseModel
 from pydantic_core import to_json
 
 import calendars
-from kernel import apimodels as m
-from kernel.auth import ANONYMOUS_ADMIN, Principal
 from kernel.core import InputError, Kernel
 from kernel.decide import HALL_TZ, due
-from kernel.groupcommit import WRITER
-from kernel.lifecycle import Lifecycle
+from kernel.http import apimodels as m
+from kernel.http.auth import ANONYMOUS_ADMIN, Principal
+from kernel.http.groupcommit import WRITER
 from kernel.manager import describe
 from kernel.models import TimeLimit
-from kernel.rulesedit import RulesEditor
+from kernel.store.lifecycle import Lifecycle
+from kernel.store.rulesedit import RulesEditor
 
 KERNEL = web.AppKey("kernel", Kernel)
 LIFECYCLE = web.AppKey("lifecycle", Lifecycle)

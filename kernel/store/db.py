@@ -91,7 +91,7 @@ def migrate(engine: Engine) -> None:
 
 def create_tables(engine: Engine) -> None:
     """Migrate the kernel's tables, then create the tables the loaded plugins declared."""
-    from kernel.store import KERNEL_TABLES
+    from kernel.store.tables import KERNEL_TABLES
 
     migrate(engine)
     plugin_tables = [t for t in SQLModel.metadata.sorted_tables if t.name not in KERNEL_TABLES]

@@ -12,8 +12,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from kernel.db import writing
-from kernel.store import Timer
+from kernel.store.db import writing
+from kernel.store.tables import Timer
 
 log = logging.getLogger("onetrip.timers")
 WORKER = f"{socket.gethostname()}:{os.getpid()}"

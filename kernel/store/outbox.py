@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from kernel.facts import CaseContext
 from kernel.manager import PluginError
 from kernel.models import Application, Decision
-from kernel.store import Case, CaseEvent, now
+from kernel.store.tables import Case, CaseEvent, now
 
 log = logging.getLogger("onetrip.outbox")
 EVENTS, CASES = CaseEvent.__table__, Case.__table__
@@ -52,7 +52,7 @@ _MARK_CASE = (CASES.update().where(CASES.c.id == bindparam("k_case"))
 
 def write(engine: Engine) -> Any:
     """A connection in one write transaction (SQLite's write lock taken at BEGIN)."""
-    from kernel.db import WRITE_OPTION
+    from kernel.store.db import WRITE_OPTION
 
     return engine.execution_options(**{WRITE_OPTION: True}).begin()
 

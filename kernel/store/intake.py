@@ -18,8 +18,18 @@ from kernel.decide import HALL_TZ
 from kernel.facts import CaseContext
 from kernel.ids import mask
 from kernel.models import Decision
-from kernel.outbox import CASES, EVENTS, Event, Mark, Outbox, listening, mark, mark_cases, write
-from kernel.store import Timer, now
+from kernel.store.outbox import (
+    CASES,
+    EVENTS,
+    Event,
+    Mark,
+    Outbox,
+    listening,
+    mark,
+    mark_cases,
+    write,
+)
+from kernel.store.tables import Timer, now
 
 log = logging.getLogger("onetrip.intake")
 TIMERS = Timer.__table__

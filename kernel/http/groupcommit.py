@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from kernel.intake import Intake, Submission
+from kernel.store.intake import Intake, Submission
 
 
 class Writer:

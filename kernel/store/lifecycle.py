@@ -9,12 +9,13 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
-from kernel import timers
-from kernel.caseview import DEFAULT_WARNINGS, build_clock, case_view, current_due, summary
 from kernel.core import InputError
-from kernel.db import writing
 from kernel.decide import HALL_TZ
-from kernel.intake import (
+from kernel.models import TimeLimit
+from kernel.store import timers
+from kernel.store.caseview import DEFAULT_WARNINGS, build_clock, case_view, current_due, summary
+from kernel.store.db import writing
+from kernel.store.intake import (
     IdempotencyConflict,
     Intake,
     by_key,
@@ -24,9 +25,8 @@ from kernel.intake import (
     iso,
     prepare,
 )
-from kernel.models import TimeLimit
-from kernel.outbox import REDELIVER_AFTER, Event, Outbox
-from kernel.store import ACTIVE, Case, CaseEvent, Timer, now
+from kernel.store.outbox import REDELIVER_AFTER, Event, Outbox
+from kernel.store.tables import ACTIVE, Case, CaseEvent, Timer, now
 
 __all__ = ["IdempotencyConflict", "Lifecycle", "NotFound", "StateError"]
 log = logging.getLogger("onetrip.lifecycle")
@@ -236,5 +236,5 @@ class Lifecycle:
         return Event(case.id, seq, kind, row["payload"])
 
     def publish(self, events: list[Event]) -> None:
-        """Tell plugins of committed events (at least once: see kernel.outbox)."""
+        """Tell plugins of committed events (at least once: see kernel.store.outbox)."""
         self.outbox.events(events)

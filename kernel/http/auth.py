@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from kernel.apimodels import Role
+from kernel.http.apimodels import Role
 
 TOKENS_ENV = "ONETRIP_TOKENS"
 # What each role may do; "read" covers every GET and the dry-run evaluation.

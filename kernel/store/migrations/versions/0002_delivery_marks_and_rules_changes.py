@@ -11,7 +11,7 @@ are marked delivered, so upgrading never replays history to plugins.
 import sqlalchemy as sa
 from alembic import op
 
-import kernel.store
+import kernel.store.tables
 
 revision = '0002'
 down_revision = '0001'
@@ -20,7 +20,7 @@ depends_on = None
 
 
 def _when() -> sa.types.TypeEngine:
-    return kernel.store.UTCDateTime(timezone=True)
+    return kernel.store.tables.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:

@@ -17,8 +17,8 @@ from sqlalchemy import insert
 from sqlalchemy import text as text_
 
 from kernel.core import InputError
-from kernel.db import writing
-from kernel.store import RulesChange, now
+from kernel.store.db import writing
+from kernel.store.tables import RulesChange, now
 from kernel.yamlsrc import Problem, SourceError
 
 log = logging.getLogger("onetrip.rules")

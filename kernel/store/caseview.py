@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 import calendars
-from kernel.store import ACTIVE, Case, CaseEvent
+from kernel.store.tables import ACTIVE, Case, CaseEvent
 
 DEFAULT_WARNINGS = {"yellow": 5, "red": 2}  # working days left that raise 预警
 

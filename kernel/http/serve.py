@@ -11,17 +11,17 @@ from pathlib import Path
 
 from aiohttp import web
 
-from kernel.auth import ServerConfig, is_loopback, load_config
+from kernel.http.auth import ServerConfig, is_loopback, load_config
 
 log = logging.getLogger("onetrip.serve")
 
 
 def _worker(host: str, port: int, db: str | None, config: ServerConfig,
             rules: list[str] | None) -> None:
-    from kernel.api import create_app
-    from kernel.core import Kernel
+    from kernel.http.app import create_app
+    from kernel.store import start_kernel
 
-    kernel = Kernel.start(rule_dirs=[Path(r) for r in rules] if rules else None,
+    kernel = start_kernel(rule_dirs=[Path(r) for r in rules] if rules else None,
                           **({"db_url": db} if db else {}))
     kernel.db  # noqa: B018  (connect and migrate before the first request)
     app = create_app(kernel, config)
@@ -38,7 +38,7 @@ def _worker(host: str, port: int, db: str | None, config: ServerConfig,
 
 def _prepare(db: str | None) -> None:
     """Migrate once in the parent, so workers never race to create tables."""
-    from kernel.db import create_tables, make_engine
+    from kernel.store.db import create_tables, make_engine
 
     engine = make_engine(db)
     create_tables(engine)

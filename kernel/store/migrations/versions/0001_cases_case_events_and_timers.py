@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import kernel.store
+import kernel.store.tables
 
 revision = '0001'
 down_revision = None
@@ -29,14 +29,14 @@ def upgrade() -> None:
     sa.Column('application', sa.JSON(), nullable=False),
     sa.Column('decision', sa.JSON(), nullable=False),
     sa.Column('rulesets', sa.JSON(), nullable=False),
-    sa.Column('submitted_at', kernel.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', kernel.store.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('supplement_by', sa.Date(), nullable=True),
     sa.Column('grace_by', sa.Date(), nullable=True),
     sa.Column('due_committed', sa.Date(), nullable=True),
     sa.Column('due_legal', sa.Date(), nullable=True),
     sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('request_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('updated_at', kernel.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', kernel.store.tables.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('idempotency_key')
     )
@@ -50,9 +50,9 @@ def upgrade() -> None:
     sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('at', kernel.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', kernel.store.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('recorded_at', kernel.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', kernel.store.tables.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('case_id', 'seq', name='uq_case_events_seq')
@@ -61,9 +61,9 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('due_at', kernel.store.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('fired_at', kernel.store.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('cancelled_at', kernel.store.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', kernel.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('fired_at', kernel.store.tables.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_at', kernel.store.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('fired_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
     sa.PrimaryKeyConstraint('id')
