@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 # Tables created by the kernel's migrations; plugins' tables are created with create_all.
@@ -98,7 +108,11 @@ class CaseEvent(SQLModel, table=True):
 
 
 class Timer(SQLModel, table=True):
-    """Something due at a time; the sweeper sets ``fired_at`` in the transaction that acts."""
+    """Something due at a time; the sweeper sets ``fired_at`` in the transaction that acts.
+
+    A handler that fails leaves the timer unfired with its error, the number of attempts
+    and when to try again (``retry_at``, later after each failure).
+    """
 
     __tablename__ = "timers"
     __table_args__ = (Index("ix_timers_pending", "fired_at", "due_at"),)
@@ -110,6 +124,10 @@ class Timer(SQLModel, table=True):
     fired_at: datetime | None = _when(nullable=True)
     cancelled_at: datetime | None = _when(nullable=True)
     fired_by: str | None = Field(default=None, max_length=80)
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0,
+                                                      server_default="0"))
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    retry_at: datetime | None = _when(nullable=True)
 
 
 class RulesChange(SQLModel, table=True):

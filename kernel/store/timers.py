@@ -1,4 +1,9 @@
-"""Durable timers: rows fired exactly once by a sweeper, in the transaction that acts on them."""
+"""Durable timers: rows fired exactly once by a sweeper, in the transaction that acts on them.
+
+Each timer is handled on its own: a handler that raises is rolled back to a savepoint, its
+error and attempt count are stored on the row, and it is retried after a growing pause
+(:func:`backoff`); the sweep goes on with the other timers.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,9 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -21,6 +26,15 @@ WORKER = f"{socket.gethostname()}:{os.getpid()}"
 # handler(session, timer, now) acts on the timer inside the sweeper's transaction and
 # returns what to publish once that transaction has committed.
 Handler = Callable[[Session, Timer, datetime], list]
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=1)
+ERROR_CHARS = 2000  # enough for the exception's message; the full trace goes to the log
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before the next try after ``attempts`` failures: 1, 2, 4 … minutes, at most 1 h."""
+    doublings = min(max(attempts - 1, 0), 20)  # past the cap long before; keeps the number small
+    return min(FIRST_RETRY * 2 ** doublings, LONGEST_RETRY)
 
 
 def schedule(session: Session, case_id: str, kind: str, due_at: datetime) -> None:
@@ -39,7 +53,9 @@ def claim(session: Session, now: datetime, case_id: str | None = None) -> Timer 
     On SQLite the caller's transaction already holds the database's single write lock.
     """
     q = (select(Timer).where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
-                             Timer.due_at <= now).order_by(Timer.due_at, Timer.id).limit(1))
+                             Timer.due_at <= now,
+                             or_(Timer.retry_at.is_(None), Timer.retry_at <= now))
+         .order_by(Timer.due_at, Timer.id).limit(1))
     if case_id is not None:
         q = q.where(Timer.case_id == case_id)
     if session.get_bind().dialect.name == "postgresql":
@@ -54,28 +70,60 @@ def mark_fired(session: Session, timer: Timer, now: datetime, worker: str = WORK
     return done.rowcount == 1
 
 
+def failed(session: Session, timer: tuple[int, str, str, int], now: datetime,
+           exc: BaseException) -> None:
+    """Record a failed attempt on the timer row (id, kind, case, attempts before) and when
+    to try it again."""
+    timer_id, kind, case_id, before = timer
+    attempts, retry = before + 1, now + backoff(before + 1)
+    session.execute(update(Timer).where(Timer.id == timer_id).values(
+        attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:ERROR_CHARS],
+        retry_at=retry).execution_options(synchronize_session=False))
+    log.error("timer %s (%s, case %s) failed, attempt %d; retry from %s: %s", timer_id, kind,
+              case_id, attempts, retry.isoformat(), exc, exc_info=exc)
+
+
 def fire_due(session: Session, handler: Handler, now: datetime,
-             case_id: str | None = None) -> tuple[bool, list]:
-    """Fire one due timer inside ``session``; returns (fired anything, things to publish)."""
+             case_id: str | None = None) -> tuple[str | None, list]:
+    """Try one due timer inside ``session``; returns (what happened, things to publish).
+
+    What happened is None (nothing due), ``fired``, ``taken`` (another sweeper fired it)
+    or ``failed``. The handler runs in a savepoint: if it raises, its changes are undone,
+    the failure is recorded on the timer row and nothing is published.
+    """
     timer = claim(session, now, case_id)
     if timer is None:
-        return False, []
-    if not mark_fired(session, timer, now):
-        return True, []
-    return True, handler(session, timer, now)
+        return None, []
+    row = (timer.id, timer.kind, timer.case_id, timer.attempts)  # read before the savepoint
+    attempt = session.begin_nested()
+    try:
+        if not mark_fired(session, timer, now):
+            attempt.commit()
+            return "taken", []
+        out = handler(session, timer, now)
+        attempt.commit()
+    except Exception as exc:
+        attempt.rollback()
+        failed(session, row, now, exc)
+        return "failed", []
+    return "fired", out
 
 
 def sweep(engine: Engine, handler: Handler, now: datetime,
           publish: Callable[[list], None], limit: int = 10_000) -> int:
-    """Fire every timer due at ``now``, each in its own transaction; returns how many."""
-    fired = 0
-    while fired < limit:
+    """Try every timer due at ``now``, each in its own transaction; returns how many fired.
+
+    A failing timer does not stop the sweep: it is recorded and retried later.
+    """
+    seen: dict[str, int] = {}
+    for _ in range(limit):
         with writing(engine) as session:
-            found, out = fire_due(session, handler, now)
-        if not found:
+            what, out = fire_due(session, handler, now)
+        if what is None:
             break
-        fired += 1
+        seen[what] = seen.get(what, 0) + 1
         publish(out)
-    if fired:
-        log.info("sweeper %s fired %d timer(s) as of %s", WORKER, fired, now.isoformat())
-    return fired
+    if seen:
+        log.info("sweeper %s as of %s: %s", WORKER, now.isoformat(),
+                 ", ".join(f"{n} {what}" for what, n in sorted(seen.items())))
+    return seen.get("fired", 0)

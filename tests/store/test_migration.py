@@ -1,12 +1,12 @@
-"""Upgrading a 0001 store: rows delivered at most once before the outbox are not replayed."""
+"""Upgrading stores: rows delivered before the outbox are not replayed; timers keep firing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from alembic import command
-from casekit import TEST_RULES, Listener, application
-from sqlalchemy import text
+from casekit import TEST_RULES, Listener, application, tolerated_application
+from sqlalchemy import inspect, text
 
 from kernel.store import start_kernel
 from kernel.store.db import alembic_config, make_engine
@@ -40,3 +40,27 @@ def test_upgrade_marks_earlier_rows_delivered(db_url):
         assert {c for c, _ in listener.events} == {new}
     finally:
         kernel.close()
+
+
+def test_timer_attempts_down_and_up_again_keep_a_pending_timer_firing(db_url):
+    kernel = start_kernel(db_url=db_url, rule_dirs=TEST_RULES)
+    cfg = alembic_config()
+    try:
+        lc = Lifecycle(kernel)  # the store is at head
+        case_id, _ = lc.submit(tolerated_application())
+        with kernel.db.begin() as conn:
+            command.downgrade(_on(cfg, conn), "0002")
+            assert "attempts" not in {c["name"] for c in inspect(conn).get_columns("timers")}
+        with kernel.db.begin() as conn:
+            command.upgrade(_on(cfg, conn), "head")
+            row = conn.execute(text("SELECT attempts, last_error, retry_at FROM timers")).one()
+        assert tuple(row) == (0, None, None)
+        assert lc.sweep(datetime(2019, 8, 5, 9, tzinfo=timezone(timedelta(hours=8)))) == 1
+        assert lc.get(case_id)["state"] == "re_notified"
+    finally:
+        kernel.close()
+
+
+def _on(cfg, conn):
+    cfg.attributes["connection"] = conn
+    return cfg

@@ -1,19 +1,20 @@
-"""Two sweepers at once fire every due timer exactly once."""
+"""Sweepers: two at once fire every due timer exactly once; a failing timer waits alone."""
 
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from casekit import TEST_RULES, tolerated_application
+from casekit import TEST_RULES, application, tolerated_application
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from kernel.core import Kernel
 from kernel.store import start_kernel
 from kernel.store.lifecycle import Lifecycle
-from kernel.store.tables import CaseEvent, Timer
+from kernel.store.tables import Case, CaseEvent, Timer
+from kernel.store.timers import backoff
 
 AS_OF = datetime(2019, 8, 5, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
 CASES = 30
@@ -47,3 +48,61 @@ def test_two_concurrent_sweepers_fire_each_timer_once(kernel, db_url):
         fired_by = set(s.scalars(select(Timer.fired_by).where(Timer.fired_at.is_not(None))))
     assert per_case == dict.fromkeys(ids, 1)
     assert fired_by  # who fired is recorded
+
+
+def _set_grace(kernel, case_id: str, grace: dict) -> None:
+    """Rewrite a stored decision's grace, as a row written by another version might have it."""
+    with Session(kernel.db) as s:
+        case = s.get(Case, case_id)
+        case.decision = {**case.decision, "supplement_grace": grace}
+        s.add(case)
+        s.commit()
+
+
+def _timer(kernel, case_id: str) -> Timer:
+    with Session(kernel.db) as s:
+        return s.scalars(select(Timer).where(Timer.case_id == case_id)
+                         .order_by(Timer.id)).first()
+
+
+def test_a_failing_timer_is_recorded_and_retried_later_and_never_stops_the_others(kernel):
+    lc = Lifecycle(kernel)
+    first, bad, last = (lc.submit(tolerated_application())[0] for _ in range(3))
+    _set_grace(kernel, bad, {"unit": "fortnights", "amount": 1})
+    assert lc.sweep(AS_OF) == 2
+    assert [lc.get(c)["state"] for c in (first, bad, last)] == [
+        "re_notified", "awaiting_supplement", "re_notified"]
+    failed = _timer(kernel, bad)
+    assert (failed.fired_at, failed.attempts) == (None, 1)
+    assert failed.last_error.startswith("ValidationError: 1 validation error for TimeLimit")
+    assert failed.retry_at == AS_OF + backoff(1)
+    # Not tried again before its retry time; then it fails again and waits twice as long.
+    assert lc.sweep(AS_OF + timedelta(seconds=59)) == 0
+    assert _timer(kernel, bad).attempts == 1
+    again = AS_OF + backoff(1)
+    assert lc.sweep(again) == 0
+    assert (_timer(kernel, bad).attempts, _timer(kernel, bad).retry_at) == (
+        2, again + backoff(2))
+    # Repaired, it fires at its next try, once, and its case moves on.
+    _set_grace(kernel, bad, {"unit": "calendar_days", "amount": 15})
+    assert lc.sweep(again + backoff(2)) == 1
+    assert lc.get(bad)["state"] == "re_notified"
+    assert _timer(kernel, bad).fired_at is not None
+    assert lc.sweep(again + backoff(2)) == 0
+
+
+def test_a_timer_kind_this_version_does_not_know_waits_for_one_that_does(kernel):
+    lc = Lifecycle(kernel)
+    case_id, _ = lc.submit(application())
+    with Session(kernel.db) as s:
+        s.add(Timer(case_id=case_id, kind="from_the_future", due_at=AS_OF))
+        s.commit()
+    assert lc.sweep(AS_OF) == 0
+    row = _timer(kernel, case_id)
+    assert (row.fired_at, row.attempts) == (None, 1)
+    assert "from_the_future" in row.last_error
+
+
+def test_backoff_doubles_up_to_an_hour():
+    assert [backoff(n) for n in (1, 2, 3, 7, 50)] == [
+        timedelta(minutes=m) for m in (1, 2, 4, 60, 60)]
