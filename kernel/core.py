@@ -57,9 +57,11 @@ class Kernel:
 
     def __init__(self, pm: pluggy.PluginManager, items: ItemRegistry, facts: FactRegistry,
                  actions: ActionRegistry, rule_dirs: list[Path], calendar: Any,
-                 settings: dict[str, Any], open_db: Callable[[Kernel], Any] | None = None):
+                 settings: dict[str, Any], open_db: Callable[[Kernel], Any] | None = None,
+                 calendar_overrides: tuple = ()):
         self.pm, self.items, self.facts, self.actions = pm, items, facts, actions
         self.rule_dirs, self.calendar, self.settings = rule_dirs, calendar, settings
+        self.calendar_overrides = calendar_overrides
         self.plugins = {name for name, p in pm.list_name_plugin() if p is not None}  # not blocked
         self._lock = threading.Lock()
         self._open_db, self._db = open_db, None
@@ -89,7 +91,8 @@ class Kernel:
             rule_dirs = [RULES_DIR / "common"] + [
                 Path(p) for _, dirs in call_each(pm, "onetrip_rule_dirs") for p in dirs or ()]
         calendar = calendars.china(overrides=tuple(overrides))
-        kernel = cls(pm, items, facts, actions, rule_dirs, calendar, settings, open_db)
+        kernel = cls(pm, items, facts, actions, rule_dirs, calendar, settings, open_db,
+                     tuple(overrides))
         call_each(pm, "onetrip_startup", kernel=kernel)
         return kernel
 
@@ -104,6 +107,20 @@ class Kernel:
             old, self.rulebook = self.rulebook, new
         old.close()
         return new
+
+    def calendar_for(self, region: str | None) -> Any:
+        """The working calendar of a case: national, or its region's (its own holidays too).
+
+        An unknown region is the caller's error, naming the field ``region``.
+        """
+        if region is None:
+            return self.calendar
+        try:
+            return calendars.china(region, overrides=self.calendar_overrides)
+        except calendars.CalendarCoverageError:
+            raise
+        except ValueError as exc:
+            raise InputError("region", str(exc)) from None
 
     @property
     def db(self) -> Any:
@@ -133,6 +150,7 @@ class Kernel:
                  rulebook: Rulebook | None = None) -> tuple[Decision, CaseContext]:
         """Decide one application; never calls side-effect hooks (the store delivers those)."""
         app = self.application(data)
+        calendar = self.calendar_for(app.region)
         items, merge_notes = self.items.resolve(app.items)
         for name, value in app.facts.items():
             spec = self.facts.specs.get(name)
@@ -154,7 +172,7 @@ class Kernel:
                 trace.append(_entry(rule, item.code))
         trace += self._skipped(book, app, down)
         state.flags = flags + [{"code": "merged", "message": n} for n in merge_notes] + state.flags
-        return fold(state, self.calendar, app.submitted_at, trace), ctx
+        return fold(state, calendar, app.submitted_at, trace), ctx
 
     def documents(self, ctx: CaseContext, facts: dict[str, Any]) -> list[tuple[Item, dict]]:
         """The fact document the engine sees for each item (dots become ``__``)."""

@@ -26,6 +26,19 @@ def due(calendar: Any, start: datetime, limit: TimeLimit) -> date | datetime:
     return local.date()
 
 
+def received_on(calendar: Any, at: datetime) -> date:
+    """The day a submission counts as received: a rest day's (weekend service, online at
+    night on a holiday) is the next working day's, so its first counted day is the one after."""
+    return calendar.add_working_days(at.astimezone(HALL_TZ).date(), 0)
+
+
+def counted_from(calendar: Any, at: datetime) -> datetime:
+    """The moment limits count from: ``at``, or the start of the deemed receipt day."""
+    local = at.astimezone(HALL_TZ)
+    day = received_on(calendar, local)
+    return local if day == local.date() else datetime.combine(day, time(), HALL_TZ)
+
+
 def compression(legal: TimeLimit, committed: TimeLimit) -> float | None:
     if legal.unit != committed.unit or not legal.amount:
         return None
@@ -90,7 +103,7 @@ def fold(state: FoldState, calendar: Any, start: datetime, trace: list) -> Decis
     kind, tolerated, required = outcome(state)
     clock = kind in ("accepted", "accepted_with_tolerance")
     per_item = []
-    day = start.astimezone(HALL_TZ)
+    day = start = counted_from(calendar, start)
     for item in state.items.values():
         slot = state.limits.get(item.code, {})
         limits = _limits(slot.get("legal", item.legal_limit),
@@ -105,6 +118,7 @@ def fold(state: FoldState, calendar: Any, start: datetime, trace: list) -> Decis
         pauses=state.pauses, routes=list(dict.fromkeys(state.routes)), flags=state.flags,
         supplement_by=_supplement_by(state, calendar, start, main) if tolerated else None,
         supplement_grace=state.grace if tolerated else None, trace=trace,
+        received_on=day.date(),
     )
     values["notices"] = notices(SimpleNamespace(**values), state)
     return Decision.model_construct(**values)  # every part is built from checked data

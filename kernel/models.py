@@ -181,6 +181,9 @@ class Decision(BaseModel):
     """The single answer for one application; field names are a stable API."""
 
     outcome: Literal["accepted", "accepted_with_tolerance", "correction_required", "rejected"]
+    received_on: date | None = Field(
+        None, description="day the application counts as received: the submission day, or "
+        "the next working day for a submission on a rest day; limits count from the day after")
     items: list[ItemDecision]
     time_limits: Limits
     due: Due = Field(default_factory=Due)

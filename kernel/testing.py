@@ -36,6 +36,7 @@ class Expect(_Spec):
     tolerated: list[str] | None = None
     required: list[str] | None = None
     supplement_by: date | None = None
+    received_on: date | None = Field(None, description="the deemed receipt day")
     due: Dues | None = None
     compression_rate: float | None = None
     fired: list[str] | None = Field(None, description="rule ids that must have fired")
@@ -147,12 +148,13 @@ def compare(expect: Expect, d: Decision) -> list[str]:
         "waived": {w.material: w.reason for w in d.waived},
         "tolerated": sorted(m.material for m in d.tolerated),
         "required": sorted(m.material for m in d.required),
-        "supplement_by": d.supplement_by, "compression_rate": d.time_limits.compression_rate,
+        "supplement_by": d.supplement_by, "received_on": d.received_on,
+        "compression_rate": d.time_limits.compression_rate,
         "due": Dues(legal=_day(d.due.legal), committed=_day(d.due.committed)),
     }
     out = []
     for field in ("outcome", "items", "waived", "tolerated", "required", "supplement_by",
-                  "compression_rate", "due"):
+                  "received_on", "compression_rate", "due"):
         want = getattr(expect, field)
         if want is None:
             continue

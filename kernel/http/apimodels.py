@@ -110,6 +110,10 @@ class CaseView(BaseModel):
     applicant: dict[str, str]
     items: list[str]
     submitted_at: datetime
+    received_on: date | None = Field(
+        None, description="deemed receipt day: a rest day's submission counts from the next "
+        "working day")
+    region: str | None = Field(None, description="calendar region of every date of the case")
     due: dict[str, date | None]
     supplement_by: date | None
     grace_by: date | None

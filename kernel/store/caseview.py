@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 import calendars
+from kernel.decide import counted_from
 from kernel.store.tables import ACTIVE, Case, CaseEvent
 
 DEFAULT_WARNINGS = {"yellow": 5, "red": 2}  # working days left that raise 预警
@@ -18,9 +19,10 @@ def _limit(case: Case, which: str) -> int | None:
 
 
 def build_clock(calendar: Any, case: Case, events: list[CaseEvent]) -> calendars.Clock:
-    """The case's clock rebuilt from its log: started at acceptance, art. 45 pauses applied."""
+    """The case's clock rebuilt from its log: started at receipt (a rest day's counts from the
+    next working day), art. 45 pauses applied."""
     clock = calendars.Clock(calendar)
-    clock.start(case.submitted_at)
+    clock.start(counted_from(calendar, case.submitted_at))
     for e in events:
         if e.kind == "paused":
             clock.pause(e.at, e.payload["reason"])
@@ -54,12 +56,12 @@ def clock_view(kernel: Any, case: Case, events: list[CaseEvent], as_of: datetime
     if case.outcome not in ("accepted", "accepted_with_tolerance"):
         return {"running": False, "paused": False, "pauses": [], "remaining_working_days": None,
                 "warning": None}
-    clock = build_clock(kernel.calendar, case, events)
+    clock = build_clock(kernel.calendar_for(case.region), case, events)
     n = _limit(case, "committed")
     remaining, note = None, None
     if n is not None and case.state in ACTIVE:
         try:
-            remaining = clock.remaining(max(as_of, case.submitted_at), n)
+            remaining = clock.remaining(max(as_of, clock.started), n)
         except calendars.CalendarCoverageError as exc:
             note = str(exc)
     return {"running": case.state in ACTIVE and not clock.paused, "paused": clock.paused,
@@ -76,6 +78,7 @@ def case_view(kernel: Any, case: Case, events: list[CaseEvent], as_of: datetime,
         "applicant": {"kind": case.applicant_kind, "name": case.applicant_name,
                       "identifier": case.applicant_identifier},
         "items": case.items, "submitted_at": case.submitted_at,
+        "received_on": case.received_on, "region": case.region,
         "due": {"committed": case.due_committed, "legal": case.due_legal},
         "supplement_by": case.supplement_by, "grace_by": case.grace_by,
         "outstanding_materials": outstanding,

@@ -87,6 +87,7 @@ def prepare(kernel: Any, data: Any, key: str | None = None) -> Submission:
         "applicant_identifier": app.applicant.identifier, "items": [i.code for i in ctx.items],
         "application": app.model_dump(mode="json"), "decision": decision.model_dump(mode="json"),
         "rulesets": _rulesets(decision), "submitted_at": at,
+        "region": kernel.calendar_for(app.region).region, "received_on": decision.received_on,
         "supplement_by": decision.supplement_by, "grace_by": None,
         "due_committed": _day(decision.due.committed), "due_legal": _day(decision.due.legal),
         "idempotency_key": key, "request_hash": digest(data) if key is not None else None,

@@ -114,7 +114,7 @@ class Lifecycle:
             case = self._case(s, case_id)
             if case.state not in ACTIVE:
                 raise StateError("invalid_state", f"case {case_id} is {case.state}: no clock runs")
-            clock = build_clock(self.kernel.calendar, case, self.events(s, case.id))
+            clock = build_clock(self.calendar(case), case, self.events(s, case.id))
             try:
                 clock.pause(at, reason) if action == "pause" else clock.resume(at)
             except ValueError as exc:
@@ -192,7 +192,7 @@ class Lifecycle:
     def _renotify(self, s: Session, case: Case, at: datetime) -> tuple:
         grace = TimeLimit.model_validate(case.decision.get("supplement_grace") or DEFAULT_GRACE)
         noticed = at.astimezone(HALL_TZ).date()
-        cal = self.kernel.calendar
+        cal = self.calendar(case)
         case.grace_by = (cal.add_working_days(noticed, grace.amount)
                          if grace.unit == "working_days"
                          else cal.add_calendar_days(noticed, grace.amount))
@@ -212,6 +212,10 @@ class Lifecycle:
             out += fired
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def calendar(self, case: Case) -> Any:
+        """The calendar every date of ``case`` is counted on (its region's, or national)."""
+        return self.kernel.calendar_for(case.region)
 
     def _case(self, s: Session, case_id: str) -> Case:
         case = s.scalars(select(Case).where(Case.id == case_id).with_for_update()).first()

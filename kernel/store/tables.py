@@ -76,6 +76,8 @@ class Case(SQLModel, table=True):
     decision: dict = _json(nullable=False)
     rulesets: list[dict] = _json(nullable=False)
     submitted_at: datetime = _when(nullable=False)
+    region: str | None = Field(default=None, max_length=8)  # calendar region, None: national
+    received_on: date | None = None  # deemed receipt day (a rest day's is the next working day)
     supplement_by: date | None = None
     grace_by: date | None = None
     due_committed: date | None = None

@@ -122,6 +122,7 @@ BAD_SUBMISSIONS = [
     ({**application(), "submitted_at": "2027-03-01T10:00:00+08:00"}, 422,
      "calendar_not_covered", "submitted_at"),
     ({**application(), "facts": {"project.kind": 3}}, 422, "invalid", "facts.project.kind"),
+    ({**application(), "region": "XX"}, 422, "invalid", "region"),
     ([1, 2], 422, "invalid", None),
 ]
 
