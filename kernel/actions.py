@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kernel.models import Item, TimeLimit, Waiver
+from kernel.models import Item, SpecialStep, TimeLimit, Waiver
 
 WaiveReason = Literal["data_sharing", "merged_duplicate", "commitment", "reuse"]
 
@@ -60,6 +60,12 @@ class Tolerate(Params):
     grace: LimitSpec = Field(
         LimitSpec(calendar_days=15),
         description="after the re-notice, time left before the case is terminated (seed: 15日)")
+
+
+class Step(Params):
+    """An art. 45 step the item needs; only these leave time out of a limit."""
+
+    reason: SpecialStep
 
 
 class Waive(Params):
@@ -174,7 +180,7 @@ def _limits(state: FoldState, p: SetLimits, item: Item) -> None:
         slot["committed"] = p.committed.limit
 
 
-def _pause(state: FoldState, p: Reason, item: Item) -> None:
+def _pause(state: FoldState, p: Step, item: Item) -> None:
     state.pauses.append(p.reason)
 
 
@@ -217,7 +223,7 @@ BUILTIN = (
     ("tolerate_missing", Tolerate, _tolerate),
     ("waive", Waive, _waive),
     ("set_time_limit", SetLimits, _limits),
-    ("pause_clock", Reason, _pause),
+    ("pause_clock", Step, _pause),
     ("route_to", Route, _route),
     ("flag", Flag, _flag),
 )

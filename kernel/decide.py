@@ -155,7 +155,7 @@ def _list(missing: list[Missing]) -> str:
 
 def notices(d: Any, state: FoldState) -> list[str]:
     """The one-time notice(s) to print for the applicant, in Chinese."""
-    names = "、".join(f"{i.name}（{i.code}）" for i in state.items.values())
+    names = item_names(state.items.values())
     committed, legal = d.time_limits.committed, d.time_limits.legal
     limits = f"承诺时限{_limit_text(committed)}（法定{_limit_text(legal)}）"
     if d.outcome == "rejected":
@@ -171,3 +171,15 @@ def notices(d: Any, state: FoldState) -> list[str]:
                    f"{_list(d.tolerated)}。逾期未补齐的将再次通知；再次通知后仍未在规定期限内补齐的，"
                    "终止办理并退回申请材料，失信情况记入信用档案。")
     return out
+
+
+def item_names(items: Any) -> str:
+    """``名称（编码）`` of each item, as notices name them."""
+    return "、".join(f"{i.name}（{i.code}）" for i in items)
+
+
+def special_step_notice(names: str, step: str, length: TimeLimit, until: date) -> str:
+    """The written notice of an art. 45 step: which step, how long, and that it is not counted."""
+    return (f"特别程序告知书：您申请的{names}需要进行{step}，依照《中华人民共和国行政许可法》"
+            f"第四十五条，{step}所需时间不计算在办理期限内。预计需要{_limit_text(length)}"
+            f"（至{until}），结束后继续计算办理期限。")

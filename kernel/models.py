@@ -18,6 +18,9 @@ from pydantic import (
 from kernel.ids import validate_credit_code, validate_id_number
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# 行政许可法 art. 45: the only steps whose time is left out of a licensing limit (特别程序).
+SpecialStep = Literal["听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审"]
+SPECIAL_STEPS: tuple[str, ...] = SpecialStep.__args__
 Unit = Literal["working_days", "calendar_days", "office_hours", "on_the_spot"]
 FactValue = bool | int | float | str
 

@@ -36,8 +36,13 @@ class SupplementRequest(Strict):
 
 class ClockRequest(Strict):
     action: Literal["pause", "resume"]
-    reason: str = Field(min_length=1, max_length=200,
-                        description="art. 45 step, e.g. 专家评审, 听证, 检测")
+    reason: str | None = Field(
+        None, min_length=1, max_length=200,
+        description="pause: the art. 45 step, one of 听证、招标、拍卖、检验、检测、检疫、"
+        "鉴定、专家评审; resume: optional note")
+    length: TimeLimit | None = Field(
+        None, description="pause: expected length told to the applicant, "
+        "{\"working_days\": n} or {\"calendar_days\": n}")
     at: AwareDatetime | None = None
 
 
@@ -89,7 +94,9 @@ class CaseCreated(BaseModel):
 class ClockView(BaseModel):
     running: bool
     paused: bool
-    pauses: list[dict[str, Any]]
+    pauses: list[dict[str, Any]] = Field(description="spans the clock stood still")
+    special_steps: list[dict[str, Any]] = Field(
+        [], description="art. 45 steps: step, start, end, length, expected_end, notice")
     remaining_working_days: int | None = Field(
         None, description="committed limit minus working days used; negative when overdue")
     warning: Literal["yellow", "red", "overdue"] | None = None

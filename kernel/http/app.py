@@ -61,7 +61,8 @@ ROUTES = (
     Route("POST", "/v1/cases/{id}/supplements", v.supplement, "cases",
           "Record tolerated materials brought in", m.SupplementRequest, m.CaseView),
     Route("POST", "/v1/cases/{id}/clock", v.clock, "cases",
-          "Pause or resume the clock (art. 45 steps) with a reason", m.ClockRequest, m.CaseView),
+          "Pause the clock for an art. 45 step with its expected length (a notice to the "
+          "applicant), or resume it", m.ClockRequest, m.CaseView),
     Route("POST", "/v1/cases/{id}/complete", v.complete, "cases",
           "Issue the result (出件)", m.CompleteRequest, m.CaseView),
     Route("GET", "/v1/items", v.items, "read", "The item catalogue", answer=Item),

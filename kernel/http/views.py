@@ -110,7 +110,7 @@ async def supplement(request: web.Request) -> web.Response:
 async def clock(request: web.Request) -> web.Response:
     req = await body(request, m.ClockRequest)
     lc, case_id = request.app[LIFECYCLE], request.match_info["id"]
-    lc.clock(case_id, req.action, req.reason, req.at)
+    lc.clock(case_id, req.action, req.reason, req.at, req.length)
     return answer(lc.get(case_id, req.at))
 
 

@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import calendars
-from kernel.decide import counted_from
+from kernel.store.caseclock import build_clock, current_due, working_days
 from kernel.store.tables import ACTIVE, Case, CaseEvent
 
+__all__ = ["DEFAULT_WARNINGS", "build_clock", "case_view", "clock_view", "current_due",
+           "summary"]
+
 DEFAULT_WARNINGS = {"yellow": 5, "red": 2}  # working days left that raise 预警
-
-
-def _limit(case: Case, which: str) -> int | None:
-    """A working-day limit of the decision; other units have no pausable clock."""
-    limit = case.decision["time_limits"][which]
-    return limit["amount"] if limit["unit"] == "working_days" else None
-
-
-def build_clock(calendar: Any, case: Case, events: list[CaseEvent]) -> calendars.Clock:
-    """The case's clock rebuilt from its log: started at receipt (a rest day's counts from the
-    next working day), art. 45 pauses applied."""
-    clock = calendars.Clock(calendar)
-    clock.start(counted_from(calendar, case.submitted_at))
-    for e in events:
-        if e.kind == "paused":
-            clock.pause(e.at, e.payload["reason"])
-        elif e.kind == "clock_resumed":
-            clock.resume(e.at)
-    return clock
-
-
-def current_due(case: Case, clock: calendars.Clock) -> tuple[date | None, date | None]:
-    """Committed and legal due dates now; None while paused (the pause's end is unknown)."""
-    out = []
-    for which, stored in (("committed", case.due_committed), ("legal", case.due_legal)):
-        n = _limit(case, which)
-        out.append(stored if n is None else clock.due(n))
-    return out[0], out[1]
 
 
 def warning(remaining: int | None, thresholds: dict[str, int]) -> str | None:
@@ -54,10 +29,10 @@ def clock_view(kernel: Any, case: Case, events: list[CaseEvent], as_of: datetime
                thresholds: dict[str, int]) -> dict[str, Any]:
     """Remaining working days, warning and pauses as of ``as_of`` (when the calendar knows it)."""
     if case.outcome not in ("accepted", "accepted_with_tolerance"):
-        return {"running": False, "paused": False, "pauses": [], "remaining_working_days": None,
-                "warning": None}
+        return {"running": False, "paused": False, "pauses": [], "special_steps": [],
+                "remaining_working_days": None, "warning": None}
     clock = build_clock(kernel.calendar_for(case.region), case, events)
-    n = _limit(case, "committed")
+    n = working_days(case, "committed")
     remaining, note = None, None
     if n is not None and case.state in ACTIVE:
         try:
@@ -67,8 +42,23 @@ def clock_view(kernel: Any, case: Case, events: list[CaseEvent], as_of: datetime
     return {"running": case.state in ACTIVE and not clock.paused, "paused": clock.paused,
             "pauses": [{"start": p.start, "end": p.end, "reason": p.reason}
                        for p in clock.pauses],
+            "special_steps": special_steps(events),
             "remaining_working_days": remaining, "warning": warning(remaining, thresholds),
             "note": note}
+
+
+def special_steps(events: list[CaseEvent]) -> list[dict[str, Any]]:
+    """The art. 45 steps announced to the applicant, with their expected and actual ends."""
+    steps: list[dict[str, Any]] = []
+    for e in events:
+        if e.kind == "paused" and "length" in e.payload:
+            steps.append({"step": e.payload["reason"], "start": e.at, "end": None,
+                          "length": e.payload["length"],
+                          "expected_end": e.payload["expected_end"],
+                          "notice": e.payload["notice"]})
+        elif e.kind == "clock_resumed" and steps and steps[-1]["end"] is None:
+            steps[-1]["end"] = e.at
+    return steps
 
 
 def case_view(kernel: Any, case: Case, events: list[CaseEvent], as_of: datetime,

@@ -13,7 +13,7 @@ from kernel.core import InputError
 from kernel.decide import HALL_TZ
 from kernel.models import TimeLimit
 from kernel.store import timers
-from kernel.store.caseview import DEFAULT_WARNINGS, build_clock, case_view, current_due, summary
+from kernel.store.caseview import DEFAULT_WARNINGS, case_view, summary
 from kernel.store.db import writing
 from kernel.store.intake import (
     IdempotencyConflict,
@@ -26,6 +26,7 @@ from kernel.store.intake import (
     prepare,
 )
 from kernel.store.outbox import REDELIVER_AFTER, Event, Outbox
+from kernel.store.procedure import Procedures, StateError
 from kernel.store.tables import ACTIVE, Case, CaseEvent, Timer, now
 
 __all__ = ["IdempotencyConflict", "Lifecycle", "NotFound", "StateError"]
@@ -40,15 +41,7 @@ class NotFound(LookupError):
         super().__init__(f"no case {case_id!r}")
 
 
-class StateError(ValueError):
-    """The action does not fit the case's state (409)."""
-
-    def __init__(self, code: str, message: str, field: str | None = None):
-        self.code, self.field = code, field
-        super().__init__(message)
-
-
-class Lifecycle:
+class Lifecycle(Procedures):
     """Every change to a stored case; each runs in one transaction, then plugins hear of it."""
 
     def __init__(self, kernel: Any, thresholds: dict[str, int] | None = None,
@@ -105,23 +98,6 @@ class Lifecycle:
                     out.append(self._event(s, case, "resumed", at, {}))
                 case.state = "in_review"
                 timers.cancel(s, case.id, at)
-        self.publish(out)
-
-    def clock(self, case_id: str, action: str, reason: str, at: datetime | None = None) -> None:
-        at = at or now()
-        with writing(self.engine) as s:
-            out = self._catch_up(s, case_id, at)
-            case = self._case(s, case_id)
-            if case.state not in ACTIVE:
-                raise StateError("invalid_state", f"case {case_id} is {case.state}: no clock runs")
-            clock = build_clock(self.calendar(case), case, self.events(s, case.id))
-            try:
-                clock.pause(at, reason) if action == "pause" else clock.resume(at)
-            except ValueError as exc:
-                raise StateError("invalid_clock", str(exc), "action") from None
-            kind = "paused" if action == "pause" else "clock_resumed"
-            out.append(self._event(s, case, kind, at, {"reason": reason}))
-            case.due_committed, case.due_legal = current_due(case, clock)
         self.publish(out)
 
     def complete(self, case_id: str, at: datetime | None = None) -> None:

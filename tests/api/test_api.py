@@ -52,7 +52,8 @@ def test_submit_get_supplement_pause_complete(kernel):
             "materials": ["NR-M-BOUNDARY-SURVEY"], "at": "2019-07-30T10:00:00+08:00"}))
         assert (s, view["state"]) == (200, "in_review")
         s, view = await json_of(await c.post(f"/v1/cases/{cid}/clock", json={
-            "action": "pause", "reason": "专家评审", "at": "2019-08-05T10:00:00+08:00"}))
+            "action": "pause", "reason": "专家评审", "length": {"working_days": 15},
+            "at": "2019-08-05T10:00:00+08:00"}))
         assert view["clock"]["paused"] and view["due"]["committed"] is None
         s, view = await json_of(await c.post(f"/v1/cases/{cid}/complete", json={
             "at": "2019-08-20T10:00:00+08:00"}))

@@ -87,7 +87,7 @@ def test_clock_pause_moves_the_due_date_and_remaining_days(kernel):
     before = lc.get(case_id, at(2019, 8, 1))
     assert before["due"]["committed"] == date(2019, 9, 2)  # 27 working days after 07-25
     assert before["clock"]["remaining_working_days"] == 22  # 07-26..08-01 used: 5 days
-    lc.clock(case_id, "pause", "专家评审", at(2019, 8, 5, 10))
+    lc.clock(case_id, "pause", "专家评审", at(2019, 8, 5, 10), {"working_days": 5})
     paused = lc.get(case_id, at(2019, 8, 9))
     assert paused["due"]["committed"] is None and paused["clock"]["paused"]
     lc.clock(case_id, "resume", "专家评审结束", at(2019, 8, 9, 15))

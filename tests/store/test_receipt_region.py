@@ -35,7 +35,7 @@ def test_a_saturday_submission_gets_the_due_dates_of_the_following_monday(kernel
 def test_a_saturday_pause_and_resume_count_like_mondays(kernel):
     lc = Lifecycle(kernel)
     saturday, _ = lc.submit(application(submitted_at="2019-07-27T10:30:00+08:00"))
-    lc.clock(saturday, "pause", "专家评审", at(2019, 8, 5, 10))
+    lc.clock(saturday, "pause", "专家评审", at(2019, 8, 5, 10), {"working_days": 5})
     lc.clock(saturday, "resume", "专家评审结束", at(2019, 8, 9, 15))
     # Mon 08-05 .. Fri 08-09 are not counted: a week later than 09-04.
     assert lc.get(saturday)["due"]["committed"] == date(2019, 9, 11)

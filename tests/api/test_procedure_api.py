@@ -1,0 +1,52 @@
+"""Procedure clocks over HTTP: art. 45 pauses (closed list, expected length, a notice)."""
+
+from __future__ import annotations
+
+from casekit import application
+from test_api import call, json_of
+
+CASES = "/v1/cases"
+
+
+async def _case(c, **changes) -> str:
+    return (await (await c.post(CASES, json=application(**changes))).json())["id"]
+
+
+def test_an_art_45_pause_needs_a_listed_step_and_its_length(kernel):
+    async def steps(c):
+        cid = await _case(c)
+        clock = f"{CASES}/{cid}/clock"
+        at = "2019-08-05T10:00:00+08:00"
+        s, err = await json_of(await c.post(clock, json={
+            "action": "pause", "reason": "等领导回来", "length": {"working_days": 3}, "at": at}))
+        assert (s, err["error"]["code"], err["error"]["field"]) == (422, "invalid", "reason")
+        assert "专家评审" in err["error"]["message"]
+        s, err = await json_of(await c.post(clock, json={
+            "action": "pause", "reason": "专家评审", "at": at}))
+        assert (s, err["error"]["field"]) == (422, "length")
+        s, err = await json_of(await c.post(clock, json={
+            "action": "pause", "reason": "专家评审", "length": {"office_hours": 4}, "at": at}))
+        assert (s, err["error"]["field"]) == (422, "length")
+        s, view = await json_of(await c.get(f"{CASES}/{cid}"))
+        assert not view["clock"]["paused"] and [e["kind"] for e in view["events"]] == [
+            "submitted", "decided", "notified"]
+        s, view = await json_of(await c.post(clock, json={
+            "action": "pause", "reason": "专家评审", "length": {"working_days": 15}, "at": at}))
+        assert (s, view["clock"]["paused"], view["due"]["committed"]) == (200, True, None)
+        (step,) = view["clock"]["special_steps"]
+        # 15 working days after Monday 2019-08-05: Monday 08-26.
+        assert (step["step"], step["expected_end"], step["length"]) == (
+            "专家评审", "2019-08-26", {"unit": "working_days", "amount": 15})
+        assert step["notice"].startswith("特别程序告知书：您申请的建设项目用地预审与选址意见书")
+        assert "第四十五条" in step["notice"] and "15个工作日（至2019-08-26）" in step["notice"]
+        assert view["events"][-1]["payload"]["notice"] == step["notice"]
+        s, err = await json_of(await c.post(clock, json={
+            "action": "pause", "reason": "检测", "length": {"working_days": 2}, "at": at}))
+        assert (s, err["error"]["code"]) == (409, "invalid_clock")
+        s, view = await json_of(await c.post(clock, json={
+            "action": "resume", "at": "2019-08-09T15:00:00+08:00"}))
+        assert view["due"]["committed"] == "2019-09-09" and not view["clock"]["paused"]
+        assert view["events"][-1]["payload"] == {
+            **view["events"][-1]["payload"], "reason": "专家评审", "step": "专家评审"}
+
+    call(kernel, steps)
