@@ -60,6 +60,11 @@ class Tolerate(Params):
     grace: LimitSpec = Field(
         LimitSpec(calendar_days=15),
         description="after the re-notice, time left before the case is terminated (seed: 15日)")
+    review_after: LimitSpec = Field(
+        LimitSpec(working_days=5),
+        description="the agency's review time left between the supplement date and the "
+        "committed due date; default 5 working days, the time 行政许可法 art. 32 gives an "
+        "organ to examine materials handed in")
 
 
 class Step(Params):
@@ -113,6 +118,7 @@ class FoldState:
     tolerable: dict[str, str] = field(default_factory=dict)  # material -> item
     supplement_within: TimeLimit | None = None
     grace: TimeLimit | None = None
+    review_after: TimeLimit | None = None
     waived: dict[str, Waiver] = field(default_factory=dict)
     pauses: list[str] = field(default_factory=list)
     routes: list[str] = field(default_factory=list)
@@ -152,6 +158,7 @@ def _tolerate(state: FoldState, p: Tolerate, item: Item) -> None:
     if p.supplement_within is not None:
         state.supplement_within = p.supplement_within.limit
     state.grace = p.grace.limit
+    state.review_after = p.review_after.limit
 
 
 def _waive(state: FoldState, p: Waive, item: Item) -> None:

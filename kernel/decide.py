@@ -125,13 +125,25 @@ def fold(state: FoldState, calendar: Any, start: datetime, trace: list) -> Decis
 
 
 def _supplement_by(state: FoldState, calendar: Any, start: datetime, main: ItemDecision) -> date:
-    """The supplement date: the rule's own limit, never past the committed due date."""
-    by = due(calendar, start, state.supplement_within or main.time_limits.committed)
-    by = by.date() if isinstance(by, datetime) else by
-    committed_due = main.due.committed
-    if isinstance(committed_due, datetime):
-        committed_due = committed_due.date()
-    return min(by, committed_due) if committed_due else by
+    """The supplement date: the rule's own limit, and never so late that less than the
+    agency's review time is left before the committed due date."""
+    committed = main.time_limits.committed
+    by = _date(due(calendar, start, state.supplement_within or committed))
+    latest = _date(due(calendar, start, _before_review(committed, state.review_after)))
+    return min(by, latest)
+
+
+def _before_review(committed: TimeLimit, review: TimeLimit | None) -> TimeLimit:
+    """The committed limit less the review time, at least one day for the applicant; the whole
+    limit when the two are in different units (hours, on the spot)."""
+    if review is None or review.unit != committed.unit or committed.unit not in (
+            "working_days", "calendar_days"):
+        return committed
+    return TimeLimit(unit=committed.unit, amount=max(committed.amount - review.amount, 1))
+
+
+def _date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _latest(d: ItemDecision) -> tuple:

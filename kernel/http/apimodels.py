@@ -94,6 +94,9 @@ class CaseCreated(BaseModel):
 class ClockView(BaseModel):
     running: bool
     paused: bool
+    waiting_on_applicant: bool = Field(
+        False, description="stopped for the applicant's time: past the supplement date, "
+        "materials still owed (never overdue)")
     pauses: list[dict[str, Any]] = Field(description="spans the clock stood still")
     special_steps: list[dict[str, Any]] = Field(
         [], description="art. 45 steps: step, start, end, length, expected_end, notice")

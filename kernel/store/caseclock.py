@@ -1,8 +1,11 @@
 """A stored case's clock: from its receipt day, stopped while the time is not the agency's.
 
 The clock stands still (行政许可法 art. 45) for the special steps the agency announced to the
-applicant (``paused`` … ``clock_resumed`` events). Stopped spans that touch one another are
-merged, so a day is left out once whatever stopped it.
+applicant (``paused`` … ``clock_resumed`` events), and for the applicant's own time: from the
+day after the supplement date of a tolerance acceptance until the last owed material
+arrives, re-notice and grace included (applicant time is not the agency's; 国办发〔2019〕11号
+leaves it out of approval time). Stopped spans that touch one another are merged, so a day
+is left out once whatever stopped it.
 """
 
 from __future__ import annotations
@@ -12,7 +15,11 @@ from typing import Any, NamedTuple
 
 import calendars
 from kernel.decide import counted_from
+from kernel.store.intake import day_after
 from kernel.store.tables import Case, CaseEvent
+
+WAITING = ("awaiting_supplement", "re_notified")  # the applicant owes materials
+APPLICANT_TIME = "申请人补正容缺材料"
 
 
 class Span(NamedTuple):
@@ -34,10 +41,27 @@ def special_steps(events: list[CaseEvent]) -> list[Span]:
     return spans
 
 
-def stopped(case: Case, events: list[CaseEvent]) -> list[Span]:
-    """Every span the agency's clock stands still, in time order, overlapping ones merged."""
+def applicant_time(case: Case, events: list[CaseEvent], at: datetime | None) -> Span | None:
+    """From the day after the supplement date until the owed materials all arrived; still
+    running at ``at`` for a case that waits on its applicant past that date."""
+    if case.supplement_by is None:
+        return None
+    start = day_after(case.supplement_by)
+    done = next((e.at for e in events if e.kind == "supplemented"
+                 and not e.payload.get("outstanding")), None)
+    if done is not None:
+        return Span(start, done, APPLICANT_TIME) if done > start else None
+    if case.state in WAITING and at is not None and at >= start:
+        return Span(start, None, APPLICANT_TIME)
+    return None
+
+
+def stopped(case: Case, events: list[CaseEvent], at: datetime | None = None) -> list[Span]:
+    """Every span the agency's clock stands still as seen at ``at``, in time order,
+    overlapping ones merged."""
+    spans = special_steps(events) + [s for s in [applicant_time(case, events, at)] if s]
     merged: list[Span] = []
-    for span in sorted(special_steps(events), key=lambda x: x.start):
+    for span in sorted(spans, key=lambda x: x.start):
         last = merged[-1] if merged else None
         if last is not None and (last.end is None or span.start <= last.end):
             end = None if None in (last.end, span.end) else max(last.end, span.end)
@@ -49,12 +73,13 @@ def stopped(case: Case, events: list[CaseEvent]) -> list[Span]:
     return merged
 
 
-def build_clock(calendar: Any, case: Case, events: list[CaseEvent]) -> calendars.Clock:
-    """The case's clock rebuilt from its log: started at receipt (a rest day's counts from the
-    next working day), stopped for every span of :func:`stopped`."""
+def build_clock(calendar: Any, case: Case, events: list[CaseEvent],
+                at: datetime | None = None) -> calendars.Clock:
+    """The case's clock rebuilt from its log as seen at ``at``: started at receipt (a rest
+    day's counts from the next working day), stopped for every span of :func:`stopped`."""
     clock = calendars.Clock(calendar)
     clock.start(counted_from(calendar, case.submitted_at))
-    for span in stopped(case, events):
+    for span in stopped(case, events, at):
         clock.pause(max(span.start, clock.started), span.reason)
         if span.end is not None:
             clock.resume(max(span.end, clock.started))

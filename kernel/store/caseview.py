@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import calendars
-from kernel.store.caseclock import build_clock, current_due, working_days
+from kernel.store.caseclock import WAITING, build_clock, current_due, working_days
 from kernel.store.tables import ACTIVE, Case, CaseEvent
 
 __all__ = ["DEFAULT_WARNINGS", "build_clock", "case_view", "clock_view", "current_due",
@@ -29,9 +29,10 @@ def clock_view(kernel: Any, case: Case, events: list[CaseEvent], as_of: datetime
                thresholds: dict[str, int]) -> dict[str, Any]:
     """Remaining working days, warning and pauses as of ``as_of`` (when the calendar knows it)."""
     if case.outcome not in ("accepted", "accepted_with_tolerance"):
-        return {"running": False, "paused": False, "pauses": [], "special_steps": [],
+        return {"running": False, "paused": False, "waiting_on_applicant": False, "pauses": [],
+                "special_steps": [],
                 "remaining_working_days": None, "warning": None}
-    clock = build_clock(kernel.calendar_for(case.region), case, events)
+    clock = build_clock(kernel.calendar_for(case.region), case, events, as_of)
     n = working_days(case, "committed")
     remaining, note = None, None
     if n is not None and case.state in ACTIVE:
@@ -39,11 +40,14 @@ def clock_view(kernel: Any, case: Case, events: list[CaseEvent], as_of: datetime
             remaining = clock.remaining(max(as_of, clock.started), n)
         except calendars.CalendarCoverageError as exc:
             note = str(exc)
+    waiting = case.state in WAITING and clock.paused  # the agency has nothing to warn of
     return {"running": case.state in ACTIVE and not clock.paused, "paused": clock.paused,
+            "waiting_on_applicant": waiting,
             "pauses": [{"start": p.start, "end": p.end, "reason": p.reason}
                        for p in clock.pauses],
             "special_steps": special_steps(events),
-            "remaining_working_days": remaining, "warning": warning(remaining, thresholds),
+            "remaining_working_days": remaining,
+            "warning": None if waiting else warning(remaining, thresholds),
             "note": note}
 
 

@@ -27,7 +27,7 @@ from kernel.store.intake import (
 )
 from kernel.store.outbox import REDELIVER_AFTER, Event, Outbox
 from kernel.store.procedure import Procedures, StateError
-from kernel.store.tables import ACTIVE, Case, CaseEvent, Timer, now
+from kernel.store.tables import Case, CaseEvent, Timer, now
 
 __all__ = ["IdempotencyConflict", "Lifecycle", "NotFound", "StateError"]
 log = logging.getLogger("onetrip.lifecycle")
@@ -98,6 +98,7 @@ class Lifecycle(Procedures):
                     out.append(self._event(s, case, "resumed", at, {}))
                 case.state = "in_review"
                 timers.cancel(s, case.id, at)
+                self.refresh_due(s, case, at)  # the applicant's time is not the agency's
         self.publish(out)
 
     def complete(self, case_id: str, at: datetime | None = None) -> None:
@@ -135,9 +136,10 @@ class Lifecycle(Procedures):
         q = select(Case).order_by(Case.submitted_at, Case.id).limit(limit).offset(offset)
         if state:
             q = q.where(Case.state == state)
-        if overdue is not None:
+        if overdue is not None:  # a case waiting on its applicant is never overdue
             today = (as_of or now()).astimezone(HALL_TZ).date()
-            late = Case.state.in_(ACTIVE) & (Case.due_committed < today)
+            late = ((Case.state == "in_review") & Case.due_committed.is_not(None)
+                    & (Case.due_committed < today))
             q = q.where(late if overdue else ~late)
         with Session(self.engine) as s:
             return [summary(c) for c in s.scalars(q)]
@@ -173,6 +175,7 @@ class Lifecycle(Procedures):
                          if grace.unit == "working_days"
                          else cal.add_calendar_days(noticed, grace.amount))
         case.state = "re_notified"
+        self.refresh_due(s, case, at)  # the clock stands still from the supplement date
         timers.schedule(s, case.id, "grace_due", day_after(case.grace_by))
         return self._event(s, case, "re_notified", at, {
             "supplement_by": iso(case.supplement_by), "grace_by": iso(case.grace_by),

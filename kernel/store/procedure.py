@@ -68,7 +68,7 @@ class Procedures:
                 out.append(self._event(s, case, "clock_resumed", at,
                                        {"reason": reason or current.reason,
                                         "step": current.reason}))
-            self.refresh_due(s, case)
+            self.refresh_due(s, case, at)
         self.publish(out)
 
     def _step_payload(self: Any, case: Case, step: str, length: TimeLimit,
@@ -79,10 +79,10 @@ class Procedures:
         return {"reason": step, "length": length.model_dump(), "expected_end": iso(until),
                 "notice": special_step_notice(names, step, length, until)}
 
-    def refresh_due(self: Any, s: Session, case: Case) -> None:
-        """Store the due dates the case's clock gives now (None while it stands still)."""
+    def refresh_due(self: Any, s: Session, case: Case, at: datetime) -> None:
+        """Store the due dates the case's clock gives at ``at`` (None while it stands still)."""
         s.flush()
-        clock = build_clock(self.calendar(case), case, self.events(s, case.id))
+        clock = build_clock(self.calendar(case), case, self.events(s, case.id), at)
         case.due_committed, case.due_legal = current_due(case, clock)
 
 

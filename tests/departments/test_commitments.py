@@ -45,7 +45,7 @@ def test_tolerance_records_a_commitment_and_supplying_fulfils_it(kernel):
     assert d.outcome == "accepted_with_tolerance"
     (row,) = credit(kernel).store.records(CODE)["commitments"]
     assert (row["kind"], row["status"], row["materials"], row["due"]) == (
-        "tolerance", "open", "NR-M-BOUNDARY-SURVEY", "2019-09-11")
+        "tolerance", "open", "NR-M-BOUNDARY-SURVEY", "2019-09-04")
     kernel.pm.hook.onetrip_case_event(case_id="C-1", event="supplemented",
                                       payload={"at": "2019-09-01T10:00:00+08:00"})
     (row,) = credit(kernel).store.records(CODE)["commitments"]
