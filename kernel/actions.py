@@ -97,6 +97,12 @@ class SetLimits(Params):
         return self
 
 
+class Extension(Params):
+    """How far the organ head may extend the limit (行政许可法 art. 42)."""
+
+    working_days: int = Field(ge=1, le=60)
+
+
 class Route(Params):
     to: str = Field(min_length=1)
 
@@ -113,6 +119,7 @@ class FoldState:
     items: dict[str, Item]
     submitted: frozenset[str]
     limits: dict[str, dict[str, TimeLimit]] = field(default_factory=dict)
+    extensions: dict[str, TimeLimit] = field(default_factory=dict)  # item -> most allowed
     rejections: list[str] = field(default_factory=list)
     corrections: list[str] = field(default_factory=list)
     tolerable: dict[str, str] = field(default_factory=dict)  # material -> item
@@ -187,6 +194,10 @@ def _limits(state: FoldState, p: SetLimits, item: Item) -> None:
         slot["committed"] = p.committed.limit
 
 
+def _extension(state: FoldState, p: Extension, item: Item) -> None:
+    state.extensions[item.code] = TimeLimit(unit="working_days", amount=p.working_days)
+
+
 def _pause(state: FoldState, p: Step, item: Item) -> None:
     state.pauses.append(p.reason)
 
@@ -230,6 +241,7 @@ BUILTIN = (
     ("tolerate_missing", Tolerate, _tolerate),
     ("waive", Waive, _waive),
     ("set_time_limit", SetLimits, _limits),
+    ("allow_extension", Extension, _extension),
     ("pause_clock", Step, _pause),
     ("route_to", Route, _route),
     ("flag", Flag, _flag),

@@ -118,6 +118,7 @@ def fold(state: FoldState, calendar: Any, start: datetime, trace: list) -> Decis
         pauses=state.pauses, routes=list(dict.fromkeys(state.routes)), flags=state.flags,
         supplement_by=_supplement_by(state, calendar, start, main) if tolerated else None,
         supplement_grace=state.grace if tolerated else None, trace=trace,
+        extension=state.extensions.get(main.item),
         received_on=day.date(),
     )
     values["notices"] = notices(SimpleNamespace(**values), state)
@@ -195,3 +196,12 @@ def special_step_notice(names: str, step: str, length: TimeLimit, until: date) -
     return (f"特别程序告知书：您申请的{names}需要进行{step}，依照《中华人民共和国行政许可法》"
             f"第四十五条，{step}所需时间不计算在办理期限内。预计需要{_limit_text(length)}"
             f"（至{until}），结束后继续计算办理期限。")
+
+
+def extension_notice(names: str, days: int, approver: str, reason: str,
+                     until: date | None) -> str:
+    """The notice of an approved extension: how long, who approved it and why (art. 42)."""
+    end = f"，延长后的法定办理期限至{until}" if until else ""
+    return (f"延长办理期限告知书：您申请的{names}，因{reason}，不能在法定期限内作出决定，"
+            f"经本机关负责人（{approver}）批准，依照《中华人民共和国行政许可法》第四十二条，"
+            f"办理期限延长{days}个工作日{end}。")

@@ -83,6 +83,9 @@ class Item(Strict):
     committed_limit: TimeLimit
     materials: tuple[MaterialSpec, ...] = ()
     merges: tuple[Code, ...] = Field((), description="constituent items this item merges")
+    joint_handling: bool = Field(
+        False, description="handled jointly by several organs (统一办理、联合办理、集中办理, "
+        "行政许可法 art. 26): 45 working days, +15 (art. 42)")
 
     @model_validator(mode="after")
     def _unique_materials(self) -> Item:
@@ -196,6 +199,9 @@ class Decision(BaseModel):
     supplement_by: date | None = None
     supplement_grace: TimeLimit | None = Field(
         None, description="after the re-notice (再次通知), time to supply before termination")
+    extension: TimeLimit | None = Field(
+        None, description="the most the limit may be extended with the organ head's approval "
+        "(行政许可法 art. 42); None: no extension")
     reasons: list[str] = Field(default_factory=list)
     pauses: list[str] = Field(default_factory=list)
     routes: list[str] = Field(default_factory=list)

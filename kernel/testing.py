@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kernel.models import Decision
+from kernel import hookimpl
+from kernel.models import Decision, Item
 from kernel.yamlsrc import Problem, Source, SourceError, load
 
 CASE_DIR = "cases"
@@ -38,6 +39,7 @@ class Expect(_Spec):
     supplement_by: date | None = None
     received_on: date | None = Field(None, description="the deemed receipt day")
     due: Dues | None = None
+    extension: int | None = Field(None, description="working days an extension may add")
     compression_rate: float | None = None
     fired: list[str] | None = Field(None, description="rule ids that must have fired")
     not_fired: list[str] | None = None
@@ -52,6 +54,9 @@ class CaseSpec(_Spec):
     records: dict[str, Any] = Field(
         {}, description="plugin name -> records its load_records(source, at) accepts")
     disable: list[str] = Field([], description="plugins switched off for this case")
+    catalogue: list[Item] = Field(
+        [], description="items added to the catalogue for this case only (a rule's item kind "
+        "the shipped catalogue lacks)")
     expect: Expect
 
 
@@ -124,8 +129,10 @@ def run_case(spec: CaseSpec, source: Source, where: tuple, root: Path) -> Decisi
     from kernel.store import start_kernel
 
     app = application(spec, Path(source.path).parent, root)
+    extra = [("case_catalogue", CaseCatalogue(spec.catalogue))] if spec.catalogue else []
     with tempfile.TemporaryDirectory() as tmp:
-        kernel = start_kernel(disabled=set(spec.disable), db_url=f"sqlite:///{tmp}/case.db")
+        kernel = start_kernel(disabled=set(spec.disable), db_url=f"sqlite:///{tmp}/case.db",
+                              extra_plugins=extra)
         try:
             for name in spec.records:
                 plugin, at = kernel.pm.get_plugin(name), (*where, "records", name)
@@ -139,6 +146,18 @@ def run_case(spec: CaseSpec, source: Source, where: tuple, root: Path) -> Decisi
     return decision
 
 
+class CaseCatalogue:
+    """A throw-away plugin: the items one YAML case adds to the catalogue."""
+
+    def __init__(self, items: list[Item]):
+        self.items = items
+
+    @hookimpl
+    def onetrip_register_items(self, items: Any) -> None:
+        for item in self.items:
+            items.add(item)
+
+
 def compare(expect: Expect, d: Decision) -> list[str]:
     """Every difference between what a case expects and the decision, readably."""
     fired = {t.rule for t in d.trace if t.status == "fired"}
@@ -149,12 +168,13 @@ def compare(expect: Expect, d: Decision) -> list[str]:
         "tolerated": sorted(m.material for m in d.tolerated),
         "required": sorted(m.material for m in d.required),
         "supplement_by": d.supplement_by, "received_on": d.received_on,
+        "extension": d.extension.amount if d.extension else None,
         "compression_rate": d.time_limits.compression_rate,
         "due": Dues(legal=_day(d.due.legal), committed=_day(d.due.committed)),
     }
     out = []
     for field in ("outcome", "items", "waived", "tolerated", "required", "supplement_by",
-                  "received_on", "compression_rate", "due"):
+                  "received_on", "extension", "compression_rate", "due"):
         want = getattr(expect, field)
         if want is None:
             continue

@@ -46,6 +46,18 @@ class ClockRequest(Strict):
     at: AwareDatetime | None = None
 
 
+class ExtensionRequest(Strict):
+    """An extension approved by the organ head (行政许可法 art. 42); once per case."""
+
+    approver: str = Field(min_length=1, max_length=100,
+                          description="the organ head (负责人) who approved it")
+    reason: str = Field(min_length=1, max_length=500, description="why; told to the applicant")
+    working_days: int | None = Field(
+        None, ge=1, le=60, description="default: the most the rules allow (10, or 15 for "
+        "joint handling)")
+    at: AwareDatetime | None = None
+
+
 class CompleteRequest(Strict):
     at: AwareDatetime | None = None
 
@@ -127,6 +139,9 @@ class CaseView(BaseModel):
     due: dict[str, date | None]
     supplement_by: date | None
     grace_by: date | None
+    extension: dict[str, Any] | None = Field(
+        None, description="the approved art. 42 extension: approver, reason, working_days, "
+        "due_before, due_after, notice")
     outstanding_materials: list[str]
     clock: ClockView
     decision: Decision

@@ -114,6 +114,13 @@ async def clock(request: web.Request) -> web.Response:
     return answer(lc.get(case_id, req.at))
 
 
+async def extend(request: web.Request) -> web.Response:
+    req = await body(request, m.ExtensionRequest)
+    lc, case_id = request.app[LIFECYCLE], request.match_info["id"]
+    lc.extend(case_id, req.approver, req.reason, req.at, req.working_days)
+    return answer(lc.get(case_id, req.at))
+
+
 async def complete(request: web.Request) -> web.Response:
     req = await body(request, m.CompleteRequest, optional=True)
     lc, case_id = request.app[LIFECYCLE], request.match_info["id"]

@@ -86,16 +86,27 @@ def build_clock(calendar: Any, case: Case, events: list[CaseEvent],
     return clock
 
 
-def working_days(case: Case, which: str) -> int | None:
-    """A working-day limit of the decision; other units have no pausable clock."""
+def extension(events: list[CaseEvent]) -> dict[str, Any] | None:
+    """The approved art. 42 extension (``extended`` event's payload), if any."""
+    return next((e.payload for e in events if e.kind == "extended"), None)
+
+
+def working_days(case: Case, which: str, events: list[CaseEvent] = ()) -> int | None:
+    """A working-day limit of the decision with any approved extension; other units have no
+    pausable clock."""
     limit = case.decision["time_limits"][which]
-    return limit["amount"] if limit["unit"] == "working_days" else None
+    if limit["unit"] != "working_days":
+        return None
+    extended = extension(events)
+    return limit["amount"] + (extended["working_days"] if extended else 0)
 
 
-def current_due(case: Case, clock: calendars.Clock) -> tuple[date | None, date | None]:
-    """Committed and legal due dates now; None while stopped (the end is not known yet)."""
+def current_due(case: Case, clock: calendars.Clock, events: list[CaseEvent] = (),
+                extra: int = 0) -> tuple[date | None, date | None]:
+    """Committed and legal due dates now (with ``extra`` working days more); None while
+    stopped (the end is not known yet)."""
     out = []
     for which, stored in (("committed", case.due_committed), ("legal", case.due_legal)):
-        n = working_days(case, which)
-        out.append(stored if n is None else clock.due(n))
+        n = working_days(case, which, events)
+        out.append(stored if n is None else clock.due(n + extra))
     return out[0], out[1]

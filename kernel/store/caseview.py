@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import calendars
-from kernel.store.caseclock import WAITING, build_clock, current_due, working_days
+from kernel.store.caseclock import WAITING, build_clock, current_due, extension, working_days
 from kernel.store.tables import ACTIVE, Case, CaseEvent
 
 __all__ = ["DEFAULT_WARNINGS", "build_clock", "case_view", "clock_view", "current_due",
@@ -33,7 +33,7 @@ def clock_view(kernel: Any, case: Case, events: list[CaseEvent], as_of: datetime
                 "special_steps": [],
                 "remaining_working_days": None, "warning": None}
     clock = build_clock(kernel.calendar_for(case.region), case, events, as_of)
-    n = working_days(case, "committed")
+    n = working_days(case, "committed", events)
     remaining, note = None, None
     if n is not None and case.state in ACTIVE:
         try:
@@ -75,6 +75,7 @@ def case_view(kernel: Any, case: Case, events: list[CaseEvent], as_of: datetime,
         "received_on": case.received_on, "region": case.region,
         "due": {"committed": case.due_committed, "legal": case.due_legal},
         "supplement_by": case.supplement_by, "grace_by": case.grace_by,
+        "extension": extension(events),
         "outstanding_materials": outstanding,
         "clock": clock_view(kernel, case, events, as_of, thresholds),
         "decision": case.decision, "rulesets": case.rulesets,

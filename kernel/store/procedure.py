@@ -1,4 +1,4 @@
-"""Procedure clocks of a stored case (行政许可法): art. 45 special steps."""
+"""Procedure clocks of a stored case (行政许可法): art. 42 extension, art. 45 special steps."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 from sqlmodel import Session
 
 from kernel.core import InputError
-from kernel.decide import due, item_names, special_step_notice
+from kernel.decide import due, extension_notice, item_names, special_step_notice
 from kernel.models import SPECIAL_STEPS, TimeLimit
-from kernel.store.caseclock import build_clock, current_due, special_steps
+from kernel.store.caseclock import build_clock, current_due, extension, special_steps
 from kernel.store.db import writing
 from kernel.store.intake import iso
 from kernel.store.tables import ACTIVE, Case, now
@@ -31,6 +31,10 @@ def special_step(reason: str | None, length: Any) -> TimeLimit:
         raise InputError("length", "the expected length is a number (>= 1) of working_days "
                          "or calendar_days")
     return length
+
+
+def _dues(committed: date | None, legal: date | None) -> dict[str, str | None]:
+    return {"committed": iso(committed), "legal": iso(legal)}
 
 
 def _day(value: date | datetime) -> date:
@@ -71,19 +75,61 @@ class Procedures:
             self.refresh_due(s, case, at)
         self.publish(out)
 
+    def extend(self: Any, case_id: str, approver: str, reason: str,
+               at: datetime | None = None, working_days: int | None = None) -> None:
+        """Extend the limit once, as approved by the organ head (行政许可法 art. 42).
+
+        The decision's ``extension`` is the most allowed (10 working days, 15 for joint
+        handling); the legal and the committed due dates both move, and the ``extended``
+        event carries the notice telling the applicant why.
+        """
+        at = at or now()
+        with writing(self.engine) as s:
+            out = self._catch_up(s, case_id, at)
+            case = self._case(s, case_id)
+            allowed = self._extension_allowed(case, self.events(s, case.id))
+            days = allowed if working_days is None else working_days
+            if not 1 <= days <= allowed:
+                raise InputError("working_days", f"art. 42 allows this case at most {allowed} "
+                                 "working days of extension")
+            events = self.events(s, case.id)
+            clock = build_clock(self.calendar(case), case, events, at)
+            committed, legal = current_due(case, clock, events, extra=days)
+            out.append(self._event(s, case, "extended", at, {
+                "approver": approver, "reason": reason, "working_days": days,
+                "allowed": allowed, "due_before": _dues(case.due_committed, case.due_legal),
+                "due_after": _dues(committed, legal),
+                "notice": extension_notice(self._names(case), days, approver, reason, legal)}))
+            case.due_committed, case.due_legal = committed, legal
+        self.publish(out)
+
+    def _extension_allowed(self: Any, case: Case, events: list) -> int:
+        if case.state not in ACTIVE:
+            raise StateError("invalid_state", f"case {case.id} is {case.state}: no limit runs")
+        if extension(events) is not None:
+            raise StateError("already_extended", "art. 42 allows one extension; this case has "
+                             "had it", "working_days")
+        allowed = case.decision.get("extension")
+        if not allowed or case.decision["time_limits"]["legal"]["unit"] != "working_days":
+            raise StateError("no_extension", "no rule allows this case's limit to be extended")
+        return TimeLimit.model_validate(allowed).amount
+
+    def _names(self: Any, case: Case) -> str:
+        return item_names(self.kernel.items.items[c] for c in case.items
+                          if c in self.kernel.items.items)
+
     def _step_payload(self: Any, case: Case, step: str, length: TimeLimit,
                       at: datetime) -> dict[str, Any]:
         until = _day(due(self.calendar(case), at, length))
-        names = item_names(self.kernel.items.items[c] for c in case.items
-                           if c in self.kernel.items.items)
         return {"reason": step, "length": length.model_dump(), "expected_end": iso(until),
-                "notice": special_step_notice(names, step, length, until)}
+                "notice": special_step_notice(self._names(case), step, length, until)}
 
     def refresh_due(self: Any, s: Session, case: Case, at: datetime) -> None:
         """Store the due dates the case's clock gives at ``at`` (None while it stands still)."""
         s.flush()
-        clock = build_clock(self.calendar(case), case, self.events(s, case.id), at)
-        case.due_committed, case.due_legal = current_due(case, clock)
+        events = self.events(s, case.id)
+        clock = build_clock(self.calendar(case), case, events, at)
+        case.due_committed, case.due_legal = current_due(case, clock, events)
 
 
 class StateError(ValueError):

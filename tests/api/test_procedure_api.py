@@ -50,3 +50,40 @@ def test_an_art_45_pause_needs_a_listed_step_and_its_length(kernel):
             **view["events"][-1]["payload"], "reason": "专家评审", "step": "专家评审"}
 
     call(kernel, steps)
+
+
+def test_an_art_42_extension_is_approved_once_with_its_reason_and_moves_the_dates(kernel):
+    async def steps(c):
+        cid = await _case(c)  # accepted 2019-07-25: committed 09-02, legal 2020-02-20
+        ext = f"{CASES}/{cid}/extension"
+        body = {"approver": "局长王某", "reason": "需组织专家现场踏勘，二十日内不能作出决定",
+                "at": "2019-08-20T10:00:00+08:00"}
+        s, err = await json_of(await c.post(ext, json={**body, "working_days": 11}))
+        assert (s, err["error"]["field"]) == (422, "working_days")
+        s, err = await json_of(await c.post(ext, json={"reason": "x"}))
+        assert (s, err["error"]["field"]) == (422, "approver")
+        s, view = await json_of(await c.post(ext, json=body))
+        assert s == 200
+        # Ten more working days: committed 09-02 → 09-17 (Mid-Autumn, 09-13, not counted),
+        # legal 2020-02-20 → 2020-03-05.
+        assert view["due"] == {"committed": "2019-09-17", "legal": "2020-03-05"}
+        extension = view["extension"]
+        assert (extension["approver"], extension["working_days"], extension["allowed"]) == (
+            "局长王某", 10, 10)
+        assert extension["due_before"] == {"committed": "2019-09-02", "legal": "2020-02-20"}
+        assert extension["due_after"] == view["due"]
+        assert "第四十二条" in extension["notice"] and "需组织专家现场踏勘" in extension["notice"]
+        assert "延长10个工作日，延长后的法定办理期限至2020-03-05" in extension["notice"]
+        assert view["events"][-1]["kind"] == "extended"
+        s, view = await json_of(await c.get(f"{CASES}/{cid}",
+                                            params={"as_of": "2019-09-03T10:00:00+08:00"}))
+        assert view["clock"]["remaining_working_days"] == 9  # 09-03 is in use: 28 of 37
+        s, err = await json_of(await c.post(ext, json=body))
+        assert (s, err["error"]["code"]) == (409, "already_extended")
+        filing = await _case(c, items=["NR-JOINT-SURVEY"],
+                             materials=["NR-M-JS-APPLICATION", "NR-M-SURVEY-REPORT",
+                                        "NR-M-SURVEY-CONTRACT"])
+        s, err = await json_of(await c.post(f"{CASES}/{filing}/extension", json=body))
+        assert (s, err["error"]["code"]) == (409, "no_extension")
+
+    call(kernel, steps)

@@ -120,7 +120,7 @@ def test_items_facts_rules_actions_and_enrichment_work_together(start, probe):
     assert {"code": "stamp", "message": "高分"} in decision.flags
     # common rules (rules/common) always run; then the probe's, in file order
     assert [t.rule for t in decision.trace if t.status == "fired"] == [
-        "waive-shared-data", "high-score"]
+        "extension-ten-working-days", "waive-shared-data", "high-score"]
 
 
 def test_a_low_score_gets_no_tolerance(start, tmp_path):

@@ -46,7 +46,8 @@ def test_a_failed_reload_keeps_the_rules_in_force(kernel, land_site, tmp_path):
         kernel.reload_rules()
     assert [r.id for r in kernel.rulebook.rules] == before
     decision, _ = kernel.evaluate(land_site)
-    assert {t.rule for t in decision.trace} == {"waive-shared-data"}
+    assert {t.rule for t in decision.trace} == {"waive-shared-data",
+                                                "extension-ten-working-days"}
 
 
 def test_shipped_rules_lint_clean(kernel):
