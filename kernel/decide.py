@@ -12,6 +12,9 @@ from kernel.actions import FoldState
 from kernel.models import Decision, Due, ItemDecision, Limits, Missing, TimeLimit
 
 HALL_TZ = ZoneInfo("Asia/Shanghai")
+# 行政许可法 art. 32 (4): the one-time correction notice within five days of receipt (working
+# days, art. 82); a notice not given by then means the application was accepted on receipt.
+CORRECTION_NOTICE = TimeLimit(unit="working_days", amount=5)
 
 
 def due(calendar: Any, start: datetime, limit: TimeLimit) -> date | datetime:
@@ -119,6 +122,8 @@ def fold(state: FoldState, calendar: Any, start: datetime, trace: list) -> Decis
         supplement_by=_supplement_by(state, calendar, start, main) if tolerated else None,
         supplement_grace=state.grace if tolerated else None, trace=trace,
         extension=state.extensions.get(main.item),
+        correction_notice_by=_date(due(calendar, start, CORRECTION_NOTICE))
+        if kind == "correction_required" else None,
         received_on=day.date(),
     )
     values["notices"] = notices(SimpleNamespace(**values), state)

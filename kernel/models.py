@@ -199,6 +199,10 @@ class Decision(BaseModel):
     supplement_by: date | None = None
     supplement_grace: TimeLimit | None = Field(
         None, description="after the re-notice (再次通知), time to supply before termination")
+    correction_notice_by: date | None = Field(
+        None, description="the correction notice must reach the applicant by this day (5 "
+        "working days after receipt, 行政许可法 art. 32); if it does not, the application "
+        "counts as accepted on receipt")
     extension: TimeLimit | None = Field(
         None, description="the most the limit may be extended with the organ head's approval "
         "(行政许可法 art. 42); None: no extension")

@@ -40,6 +40,8 @@ class Expect(_Spec):
     received_on: date | None = Field(None, description="the deemed receipt day")
     due: Dues | None = None
     extension: int | None = Field(None, description="working days an extension may add")
+    correction_notice_by: date | None = Field(
+        None, description="last day for the correction notice (art. 32)")
     compression_rate: float | None = None
     fired: list[str] | None = Field(None, description="rule ids that must have fired")
     not_fired: list[str] | None = None
@@ -169,12 +171,14 @@ def compare(expect: Expect, d: Decision) -> list[str]:
         "required": sorted(m.material for m in d.required),
         "supplement_by": d.supplement_by, "received_on": d.received_on,
         "extension": d.extension.amount if d.extension else None,
+        "correction_notice_by": d.correction_notice_by,
         "compression_rate": d.time_limits.compression_rate,
         "due": Dues(legal=_day(d.due.legal), committed=_day(d.due.committed)),
     }
     out = []
     for field in ("outcome", "items", "waived", "tolerated", "required", "supplement_by",
-                  "received_on", "extension", "compression_rate", "due"):
+                  "received_on", "extension", "correction_notice_by", "compression_rate",
+                  "due"):
         want = getattr(expect, field)
         if want is None:
             continue

@@ -58,6 +58,11 @@ class ExtensionRequest(Strict):
     at: AwareDatetime | None = None
 
 
+class CorrectionNoticeRequest(Strict):
+    at: AwareDatetime | None = Field(
+        None, description="when the correction notice reached the applicant; default now")
+
+
 class CompleteRequest(Strict):
     at: AwareDatetime | None = None
 

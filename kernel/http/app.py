@@ -63,6 +63,10 @@ ROUTES = (
     Route("POST", "/v1/cases/{id}/clock", v.clock, "cases",
           "Pause the clock for an art. 45 step with its expected length (a notice to the "
           "applicant), or resume it", m.ClockRequest, m.CaseView),
+    Route("POST", "/v1/cases/{id}/correction-notice", v.correction_notice, "cases",
+          "Record that the one-time correction notice reached the applicant (art. 32: within "
+          "five working days of receipt, else the case is deemed accepted)",
+          m.CorrectionNoticeRequest, m.CaseView),
     Route("POST", "/v1/cases/{id}/extension", v.extend, "cases",
           "Extend the limit once, approved by the organ head, with the reason told to the "
           "applicant (art. 42: +10 working days, +15 for joint handling)",

@@ -114,6 +114,13 @@ async def clock(request: web.Request) -> web.Response:
     return answer(lc.get(case_id, req.at))
 
 
+async def correction_notice(request: web.Request) -> web.Response:
+    req = await body(request, m.CorrectionNoticeRequest, optional=True)
+    lc, case_id = request.app[LIFECYCLE], request.match_info["id"]
+    lc.correction_notice(case_id, req.at)
+    return answer(lc.get(case_id, req.at))
+
+
 async def extend(request: web.Request) -> web.Response:
     req = await body(request, m.ExtensionRequest)
     lc, case_id = request.app[LIFECYCLE], request.match_info["id"]

@@ -28,7 +28,8 @@ def warning(remaining: int | None, thresholds: dict[str, int]) -> str | None:
 def clock_view(kernel: Any, case: Case, events: list[CaseEvent], as_of: datetime,
                thresholds: dict[str, int]) -> dict[str, Any]:
     """Remaining working days, warning and pauses as of ``as_of`` (when the calendar knows it)."""
-    if case.outcome not in ("accepted", "accepted_with_tolerance"):
+    deemed = any(e.kind == "deemed_accepted" for e in events)  # art. 32: accepted on receipt
+    if case.outcome not in ("accepted", "accepted_with_tolerance") and not deemed:
         return {"running": False, "paused": False, "waiting_on_applicant": False, "pauses": [],
                 "special_steps": [],
                 "remaining_working_days": None, "warning": None}

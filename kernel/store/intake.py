@@ -101,10 +101,17 @@ def prepare(kernel: Any, data: Any, key: str | None = None) -> Submission:
     at_iso = at.isoformat()  # slow with the parsed time zone: once per case, not per event
     events = [event_row(case, kind, at, extra, seq, at_iso)
               for seq, (kind, extra) in enumerate(kinds, 1)]
-    timers = [] if decision.supplement_by is None else [{
-        "case_id": case_id, "kind": "supplement_due", "due_at": day_after(decision.supplement_by),
-        "fired_at": None, "cancelled_at": None, "fired_by": None}]
+    timers = [_timer(case_id, kind, day) for kind, day in (
+        ("supplement_due", decision.supplement_by),
+        ("correction_notice_due", decision.correction_notice_by)) if day is not None]
     return Submission(ctx, decision, key, case, events, timers)
+
+
+def _timer(case_id: str, kind: str, day: date) -> dict[str, Any]:
+    """A timer row due once ``day`` is over."""
+    return {"case_id": case_id, "kind": kind, "due_at": day_after(day), "fired_at": None,
+            "cancelled_at": None, "fired_by": None, "attempts": 0, "last_error": None,
+            "retry_at": None}
 
 
 def event_row(case: Any, kind: str, at: datetime, extra: dict, seq: int,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,7 +34,7 @@ from kernel.store.tables import Case, CaseEvent, Timer, now
 __all__ = ["IdempotencyConflict", "Lifecycle", "NotFound", "StateError"]
 log = logging.getLogger("onetrip.lifecycle")
 DEFAULT_GRACE = TimeLimit(unit="calendar_days", amount=15)
-TIMER_KINDS = ("supplement_due", "grace_due")
+TIMER_KINDS = ("supplement_due", "grace_due", "correction_notice_due")
 
 
 class NotFound(LookupError):
@@ -79,8 +81,7 @@ class Lifecycle(Procedures):
 
     def supplement(self, case_id: str, materials: list[str], at: datetime | None = None) -> None:
         at = at or now()
-        with writing(self.engine) as s:
-            out = self._catch_up(s, case_id, at)
+        with self.acting(case_id, at) as (s, out):
             case = self._case(s, case_id)
             if case.state not in ("awaiting_supplement", "re_notified"):
                 raise StateError("not_awaiting_supplement",
@@ -99,12 +100,10 @@ class Lifecycle(Procedures):
                 case.state = "in_review"
                 timers.cancel(s, case.id, at)
                 self.refresh_due(s, case, at)  # the applicant's time is not the agency's
-        self.publish(out)
 
     def complete(self, case_id: str, at: datetime | None = None) -> None:
         at = at or now()
-        with writing(self.engine) as s:
-            out = self._catch_up(s, case_id, at)
+        with self.acting(case_id, at) as (s, out):
             case = self._case(s, case_id)
             if case.state != "in_review":
                 raise StateError("invalid_state",
@@ -112,7 +111,6 @@ class Lifecycle(Procedures):
             case.state = "completed"
             out.append(self._event(s, case, "completed", at, {}))
             timers.cancel(s, case.id, at)
-        self.publish(out)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -163,6 +161,8 @@ class Lifecycle(Procedures):
                 "reason": "supplement_not_provided", "materials": self.outstanding(s, case),
                 "supplement_by": iso(case.supplement_by), "grace_by": iso(case.grace_by),
                 "materials_returned": True})]
+        if timer.kind == "correction_notice_due" and case.state == "correction_required":
+            return [self.deem_accepted(s, case, at)]
         if timer.kind not in TIMER_KINDS:  # scheduled by a newer version: retried until one runs
             raise LookupError(f"no handler for timer kind {timer.kind!r}")
         return []  # the case moved on: nothing left to do
@@ -180,6 +180,22 @@ class Lifecycle(Procedures):
         return self._event(s, case, "re_notified", at, {
             "supplement_by": iso(case.supplement_by), "grace_by": iso(case.grace_by),
             "grace": grace.model_dump(), "materials": self.outstanding(s, case)})
+
+    @contextmanager
+    def acting(self, case_id: str, at: datetime) -> Iterator[tuple[Session, list]]:
+        """One action on a case, as (session, events to publish once it has committed).
+
+        The case's timers due by ``at`` fire first, in a transaction of their own: what they
+        did stands even when the action then refuses (a notice that came too late).
+        """
+        with writing(self.engine) as s:
+            caught = self._catch_up(s, case_id, at)
+        self.publish(caught)
+        out: list = []
+        with writing(self.engine) as s:
+            out += self._catch_up(s, case_id, at)  # fired meanwhile by another process
+            yield s, out
+        self.publish(out)
 
     def _catch_up(self, s: Session, case_id: str, at: datetime) -> list:
         """Fire this case's timers due by ``at`` first, so an action sees the state it would."""

@@ -1,4 +1,5 @@
-"""Procedure clocks of a stored case (行政许可法): art. 42 extension, art. 45 special steps."""
+"""Procedure clocks of a stored case (行政许可法): the art. 32 correction notice, art. 42
+extension, art. 45 special steps."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from typing import Any
 from sqlmodel import Session
 
 from kernel.core import InputError
-from kernel.decide import due, extension_notice, item_names, special_step_notice
+from kernel.decide import counted_from, due, extension_notice, item_names, special_step_notice
 from kernel.models import SPECIAL_STEPS, TimeLimit
+from kernel.store import timers
 from kernel.store.caseclock import build_clock, current_due, extension, special_steps
-from kernel.store.db import writing
 from kernel.store.intake import iso
 from kernel.store.tables import ACTIVE, Case, now
 
@@ -53,8 +54,7 @@ class Procedures:
         at = at or now()
         if action == "pause":
             length = special_step(reason, length)
-        with writing(self.engine) as s:
-            out = self._catch_up(s, case_id, at)
+        with self.acting(case_id, at) as (s, out):
             case = self._case(s, case_id)
             if case.state not in ACTIVE:
                 raise StateError("invalid_state", f"case {case_id} is {case.state}: no clock runs")
@@ -73,7 +73,43 @@ class Procedures:
                                        {"reason": reason or current.reason,
                                         "step": current.reason}))
             self.refresh_due(s, case, at)
-        self.publish(out)
+
+    def correction_notice(self: Any, case_id: str, at: datetime | None = None) -> None:
+        """Record that the one-time correction notice reached the applicant (art. 32).
+
+        Too late (the sweeper, or this call's catching up, found the five working days over)
+        the case was deemed accepted on receipt and this is a 409.
+        """
+        at = at or now()
+        with self.acting(case_id, at) as (s, out):
+            case = self._case(s, case_id)
+            if case.state != "correction_required" or self._notice_given(s, case):
+                raise StateError("invalid_state", f"case {case_id} is {case.state}"
+                                 + (" (deemed accepted: no notice within five working days, "
+                                    "art. 32)" if case.state in ACTIVE else "")
+                                 + ": no correction notice is due")
+            by = case.decision.get("correction_notice_by")
+            out.append(self._event(s, case, "correction_notified", at,
+                                   {"correction_notice_by": by}))
+            timers.cancel(s, case.id, at)
+
+    def _notice_given(self: Any, s: Session, case: Case) -> bool:
+        return any(e.kind == "correction_notified" for e in self.events(s, case.id))
+
+    def deem_accepted(self: Any, s: Session, case: Case, at: datetime) -> Any:
+        """No correction notice within five working days: accepted on receipt (art. 32)."""
+        cal = self.calendar(case)
+        start = counted_from(cal, case.submitted_at)
+        limits = case.decision["time_limits"]
+        case.due_committed, case.due_legal = (
+            _day(due(cal, start, TimeLimit.model_validate(limits[which])))
+            for which in ("committed", "legal"))
+        case.state = "in_review"
+        return self._event(s, case, "deemed_accepted", at, {
+            "reason": "correction_notice_not_given", "received_on": iso(start.date()),
+            "correction_notice_by": case.decision.get("correction_notice_by"),
+            "due": _dues(case.due_committed, case.due_legal),
+            "basis": "《行政许可法》第三十二条：逾期不告知的，自收到申请材料之日起即为受理"})
 
     def extend(self: Any, case_id: str, approver: str, reason: str,
                at: datetime | None = None, working_days: int | None = None) -> None:
@@ -84,8 +120,7 @@ class Procedures:
         event carries the notice telling the applicant why.
         """
         at = at or now()
-        with writing(self.engine) as s:
-            out = self._catch_up(s, case_id, at)
+        with self.acting(case_id, at) as (s, out):
             case = self._case(s, case_id)
             allowed = self._extension_allowed(case, self.events(s, case.id))
             days = allowed if working_days is None else working_days
@@ -101,7 +136,6 @@ class Procedures:
                 "due_after": _dues(committed, legal),
                 "notice": extension_notice(self._names(case), days, approver, reason, legal)}))
             case.due_committed, case.due_legal = committed, legal
-        self.publish(out)
 
     def _extension_allowed(self: Any, case: Case, events: list) -> int:
         if case.state not in ACTIVE:

@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 
 from kernel import hookimpl
 from plugins.oa.models import TABLES
-from plugins.oa.notices import open_notices
+from plugins.oa.notices import notice_given, open_notices
 from plugins.oa.rules import OARules
 from plugins.oa.service import OAService
 from rules import RULES_DIR
@@ -34,7 +34,13 @@ class Plugin:
         SQLModel.metadata.create_all(kernel.db, tables=TABLES)
         dirs = [Path(p) for p in kernel.settings.get("oa_rule_dirs") or [RULES]]
         self.rules = OARules(dirs, kernel.plugins)
-        self.service = OAService(kernel.db, kernel.calendar, self.rules)
+        self.service = OAService(kernel.db, kernel.calendar, self.rules,
+                                 calendar_for=kernel.calendar_for, on_finished=self._finished)
+
+    def _finished(self, doc: Any, at: Any) -> None:
+        from kernel.store.lifecycle import Lifecycle
+
+        notice_given(Lifecycle(self.kernel), doc, at)
 
     @hookimpl
     def onetrip_decision_made(self, case: Any, decision: Any) -> None:

@@ -59,6 +59,8 @@ class OADocument(SQLModel, table=True):
     co_handling: list[str] = Col(default_factory=list, sa_column=Column(JSON, nullable=False))
     countersign: list[str] = Col(default_factory=list, sa_column=Column(JSON, nullable=False))
     sender: str | None = None
+    # 初审 facts (ours, format_ok, countersigned), and the calendar region and deadline of a
+    # document that has them (kept here: plugin tables are created, never migrated)
     facts: dict[str, Any] = Col(default_factory=dict, sa_column=Column(JSON, nullable=False))
     case_id: str | None = Col(default=None, max_length=64, index=True)
     notice_key: str | None = Col(default=None, max_length=64)
@@ -121,6 +123,10 @@ class NewDocument(_In):
     received_at: AwareDatetime | None = Field(None, description="default: now")
     case_id: str | None = Field(None, max_length=64)
     body: str | None = Field(None, max_length=20000)
+    region: str | None = Field(None, description="calendar region of its dates, e.g. GX")
+    deadline: AwareDatetime | None = Field(
+        None, description="the whole document is due by then: no step is due later (a "
+        "correction notice: five working days after the case's receipt)")
 
     @field_validator("urgency")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -52,16 +52,31 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def _when(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
 def iso(when: datetime | None, tz: Any) -> str | None:
     return None if when is None else utc(when).astimezone(tz).isoformat()
 
 
 class OAService:
-    """The document flow over one database, calendar and OA rulebook."""
+    """The document flow over one database, calendar and OA rulebook.
 
-    def __init__(self, engine: Engine, calendar: Any, rules: OARules):
+    ``calendar_for(region)`` gives a document's regional calendar; ``on_finished(doc, at)``
+    hears of every document that has gone through its whole flow.
+    """
+
+    def __init__(self, engine: Engine, calendar: Any, rules: OARules,
+                 calendar_for: Callable[[str | None], Any] | None = None,
+                 on_finished: Callable[[OADocument, datetime], None] | None = None):
         self.engine, self.calendar, self.rules = engine, calendar, rules
         self.tz = calendar.office_hours.tz
+        self.calendar_for = calendar_for or (lambda region: calendar)
+        self.on_finished = on_finished
+
+    def calendar_of(self, doc: OADocument) -> Any:
+        return self.calendar_for(doc.facts.get("region"))
 
     # -- writing ------------------------------------------------------------------------
 
@@ -75,6 +90,13 @@ class OAService:
             facts={"ours": new.ours, "format_ok": new.format_ok,
                    "countersigned": new.countersigned},
         )
+        if new.region is not None:
+            try:
+                doc.facts["region"] = self.calendar_for(new.region).region
+            except ValueError as exc:
+                raise OAError(422, "invalid", str(exc), "region") from None
+        if new.deadline is not None:
+            doc.facts["deadline"] = utc(new.deadline).isoformat()
         route = self.rules.plan(doc, FLOWS[doc.flow][0])
         doc.lead = doc.lead or route.lead
         if doc.flow == "outgoing":  # joint issuers countersign (条例 art. 22), and whom rules add
@@ -87,11 +109,14 @@ class OAService:
     def _open(self, s: Session, doc: OADocument, step: str, start: datetime, seq: int,
               returns: int = 0) -> None:
         plan = self.rules.plan(doc, step, returns)
-        due = due_at(self.calendar, start, plan.limit)
+        cal = self.calendar_of(doc)
+        due = due_at(cal, start, plan.limit)
+        if "deadline" in doc.facts:  # no step of the document is due after the document
+            due = min(due, datetime.fromisoformat(doc.facts["deadline"]))
         ret = "；".join(plan.returns) if (doc.flow, step) in RETURNS and plan.returns else None
         s.add(OAStep(doc_id=doc.id, seq=seq, step=step, limit_unit=plan.limit.unit,
                      limit_amount=plan.limit.amount, started_at=utc(start), due_at=utc(due),
-                     chase_at=utc(chase_at(self.calendar, start, due, plan.chase)),
+                     chase_at=utc(chase_at(cal, start, due, plan.chase)),
                      rule_return=ret, rules=plan.rules))
         doc.current_step = step
 
@@ -112,6 +137,8 @@ class OAService:
             if done.rowcount != 1:
                 raise OAError(409, "conflict", "the step was finished meanwhile", "step")
             self._next(s, doc, step, result, at)
+        if doc.status == "finished" and self.on_finished is not None:
+            self.on_finished(doc, at)
         return self.get(doc_id)
 
     def _doc(self, s: Session, doc_id: str) -> OADocument:
@@ -230,5 +257,7 @@ class OAService:
             "sender": doc.sender, "case_id": doc.case_id, "body": doc.body,
             "status": doc.status, "current_step": doc.current_step,
             "flow_steps": self.steps(doc), "received_at": iso(doc.received_at, self.tz),
-            "finished_at": iso(doc.finished_at, self.tz), "steps": [self._step(s) for s in steps],
+            "finished_at": iso(doc.finished_at, self.tz), "region": doc.facts.get("region"),
+            "deadline": iso(_when(doc.facts.get("deadline")), self.tz),
+            "steps": [self._step(s) for s in steps],
         }

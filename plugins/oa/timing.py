@@ -9,7 +9,7 @@ from kernel.models import TimeLimit
 from plugins.oa.rules import Chase
 
 
-def _close(cal: Any, day: date) -> datetime:
+def close_of(cal: Any, day: date) -> datetime:
     """The end of the last office session of ``day``: a day's limit runs out then."""
     office = cal.office_hours
     return datetime.combine(day, office.sessions[-1][1], tzinfo=office.tz)
@@ -25,11 +25,11 @@ def due_at(cal: Any, start: datetime, limit: TimeLimit) -> datetime:
     if limit.unit == "office_hours":
         return cal.add_office_hours(local, limit.amount)
     if limit.unit == "working_days":
-        return _close(cal, cal.add_working_days(local.date(), limit.amount))
+        return close_of(cal, cal.add_working_days(local.date(), limit.amount))
     if limit.unit == "calendar_days":
-        return _close(cal, cal.add_calendar_days(local.date(), limit.amount))
+        return close_of(cal, cal.add_calendar_days(local.date(), limit.amount))
     # On the spot (即办): by the close of the day the office next has open.
-    return _close(cal, cal.add_office_hours(local, 0).date())
+    return close_of(cal, cal.add_office_hours(local, 0).date())
 
 
 def _elapsed_today(cal: Any, when: datetime) -> int:

@@ -87,3 +87,27 @@ def test_an_art_42_extension_is_approved_once_with_its_reason_and_moves_the_date
         assert (s, err["error"]["code"]) == (409, "no_extension")
 
     call(kernel, steps)
+
+
+def test_the_correction_notice_route_records_it_once_within_five_working_days(kernel):
+    async def steps(c):
+        missing = application()
+        missing["materials"] = [m for m in missing["materials"] if m != "NR-M-SITE-PLAN"]
+        cid = (await (await c.post(CASES, json=missing)).json())["id"]
+        late = (await (await c.post(CASES, json=missing)).json())["id"]
+        s, view = await json_of(await c.post(f"{CASES}/{cid}/correction-notice", json={
+            "at": "2019-07-29T10:00:00+08:00"}))
+        assert (s, view["state"], view["events"][-1]["kind"]) == (
+            200, "correction_required", "correction_notified")
+        assert view["decision"]["correction_notice_by"] == "2019-08-01"
+        s, err = await json_of(await c.post(f"{CASES}/{cid}/correction-notice", json={
+            "at": "2019-07-30T10:00:00+08:00"}))
+        assert (s, err["error"]["code"]) == (409, "invalid_state")
+        s, err = await json_of(await c.post(f"{CASES}/{late}/correction-notice", json={
+            "at": "2019-08-02T09:00:00+08:00"}))
+        assert (s, err["error"]["code"]) == (409, "invalid_state")
+        assert "deemed accepted" in err["error"]["message"]
+        s, view = await json_of(await c.get(f"{CASES}/{late}"))
+        assert (view["state"], view["due"]["committed"]) == ("in_review", "2019-09-02")
+
+    call(kernel, steps)

@@ -92,3 +92,40 @@ def test_correction_notice_and_dry_runs(kernel):
     dry, dry_ctx = kernel.evaluate(_application("NR-M-SITE-PLAN"))
     Outbox(kernel).decision(dry_ctx, dry)  # no case id: nothing stored, nothing to track
     assert metrics(service_of(kernel).engine)["overall"]["documents"] == 1
+
+
+def test_a_correction_notice_is_due_within_the_art_32_window_and_its_dispatch_reaches_the_case(
+        kernel):
+    from oakit import at
+
+    from kernel.store.lifecycle import Lifecycle
+    from plugins.oa.models import Advance
+
+    lc = Lifecycle(kernel)
+    case_id, _ = lc.submit(_application("NR-M-SITE-PLAN"))  # received Thu 2019-07-25 10:00
+    (doc,) = _outgoing(kernel, case_id)
+    # Five working days after 07-25: the notice is due by the close of Thursday 08-01.
+    assert (doc["type"], doc["deadline"]) == ("补正材料通知书", "2019-08-01T17:30:00+08:00")
+    service = service_of(kernel)
+    finished = ["07-26 09:00", "07-29 09:00", "07-30 09:00", "07-31 09:00", "08-01 10:00",
+                "08-01 11:00", "08-01 15:00"]
+    for when in finished:
+        doc = service.advance(doc["id"], Advance(at=at(f"2019-{when}")))
+        if doc["status"] == "open":  # 加急 is a working day a step, never past the window
+            assert doc["steps"][-1]["due_at"] <= "2019-08-01T17:30:00+08:00"
+    assert doc["status"] == "finished"
+    assert [s["due_at"] for s in doc["steps"][-2:]] == ["2019-08-01T17:30:00+08:00"] * 2
+    view = lc.get(case_id)
+    assert view["events"][-1]["kind"] == "correction_notified"
+    assert lc.sweep(at("2019-08-05 09:00")) == 0
+    assert lc.get(case_id)["state"] == "correction_required"
+
+
+def test_the_notices_of_a_guangxi_case_run_on_the_guangxi_calendar(kernel):
+    app = {**json.loads(EXAMPLE.read_text(encoding="utf-8")), "region": "GX",
+           "submitted_at": "2024-04-10T10:00:00+08:00"}
+    decision, ctx = kernel.evaluate(app, case_id="GX-1")
+    Outbox(kernel).decision(ctx, decision)
+    (doc,) = _outgoing(kernel, "GX-1")
+    # 加急 drafting is due a working day later: 04-11/12 are 壮族三月三, so Monday 04-15.
+    assert (doc["region"], doc["steps"][0]["due_at"]) == ("GX", "2024-04-15T17:30:00+08:00")

@@ -156,3 +156,15 @@ def test_timer_fires_once_across_a_restart(kernel, db_url, recorder):
         assert len(fired) == 1
     finally:
         again.close()
+
+
+def test_a_refused_late_action_keeps_what_the_due_timers_did(kernel):
+    """No sweep since the re-notice: a supplement after the grace is refused, and the
+    termination its catching up found stays."""
+    lc = Lifecycle(kernel)
+    case_id, _ = lc.submit(tolerated_application())
+    assert lc.sweep(at(2019, 8, 5)) == 1  # re-noticed; the grace ends 08-20
+    with pytest.raises(StateError, match="terminated"):
+        lc.supplement(case_id, ["NR-M-BOUNDARY-SURVEY"], at(2019, 9, 30))
+    assert lc.get(case_id)["state"] == "terminated"
+    assert kinds(lc, case_id)[-2:] == ["re_notified", "terminated"]
