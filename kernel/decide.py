@@ -15,6 +15,9 @@ HALL_TZ = ZoneInfo("Asia/Shanghai")
 # 行政许可法 art. 32 (4): the one-time correction notice within five days of receipt (working
 # days, art. 82); a notice not given by then means the application was accepted on receipt.
 CORRECTION_NOTICE = TimeLimit(unit="working_days", amount=5)
+# 行政许可法 art. 44: the licence certificate is issued and served within ten (working, art. 82)
+# days of the decision; a refusal's written decision is served within the same period.
+SERVICE = TimeLimit(unit="working_days", amount=10)
 
 
 def due(calendar: Any, start: datetime, limit: TimeLimit) -> date | datetime:
@@ -210,3 +213,18 @@ def extension_notice(names: str, days: int, approver: str, reason: str,
     return (f"延长办理期限告知书：您申请的{names}，因{reason}，不能在法定期限内作出决定，"
             f"经本机关负责人（{approver}）批准，依照《中华人民共和国行政许可法》第四十二条，"
             f"办理期限延长{days}个工作日{end}。")
+
+
+def result_notice(names: str, granted: bool, reasons: list[str], deliver_by: date,
+                  review_body: str | None, court: str | None) -> str:
+    """The written decision: a grant, or a refusal with its reasons and the applicant's
+    remedies (行政许可法 art. 38; 行政复议法 art. 20: 60 days; 行政诉讼法 art. 46: 6 months)."""
+    if granted:
+        return (f"准予行政许可决定书：您申请的{names}，经审查符合法定条件、标准，准予行政许可。"
+                f"行政许可证件于{deliver_by}前颁发、送达（《中华人民共和国行政许可法》第四十四条）。")
+    review = review_body or "行政复议机关"
+    return (f"不予行政许可决定书：您申请的{names}，经审查，决定不予行政许可。理由："
+            f"{'；'.join(reasons)}。如不服本决定，可以自收到本决定书之日起六十日内向{review}"
+            f"申请行政复议，或者自收到本决定书之日起六个月内向{court or '有管辖权的人民法院'}"
+            f"提起行政诉讼（《中华人民共和国行政许可法》第三十八条第二款）。本决定书于{deliver_by}"
+            "前送达。")

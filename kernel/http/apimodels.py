@@ -64,6 +64,15 @@ class CorrectionNoticeRequest(Strict):
 
 
 class CompleteRequest(Strict):
+    """The decision on a case in review (办结)."""
+
+    result: Literal["granted", "not_granted"] = Field(
+        description="granted (准予许可) or not_granted (不予许可)")
+    reasons: list[str] = Field([], description="not_granted: why (行政许可法 art. 38)")
+    review_body: str | None = Field(
+        None, max_length=100, description="not_granted: the 行政复议 body the notice names")
+    court: str | None = Field(None, max_length=100,
+                              description="not_granted: the court the notice names")
     at: AwareDatetime | None = None
 
 
@@ -144,6 +153,8 @@ class CaseView(BaseModel):
     due: dict[str, date | None]
     supplement_by: date | None
     grace_by: date | None
+    result: dict[str, Any] | None = Field(
+        None, description="once completed: result, reasons, deliver_by (art. 44), notice")
     extension: dict[str, Any] | None = Field(
         None, description="the approved art. 42 extension: approver, reason, working_days, "
         "due_before, due_after, notice")

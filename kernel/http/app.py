@@ -72,7 +72,9 @@ ROUTES = (
           "applicant (art. 42: +10 working days, +15 for joint handling)",
           m.ExtensionRequest, m.CaseView),
     Route("POST", "/v1/cases/{id}/complete", v.complete, "cases",
-          "Issue the result (出件)", m.CompleteRequest, m.CaseView),
+          "Decide: granted, or not granted with reasons and the applicant's remedies; the "
+          "decision is served within 10 working days (art. 44)", m.CompleteRequest,
+          m.CaseView),
     Route("GET", "/v1/items", v.items, "read", "The item catalogue", answer=Item),
     Route("GET", "/v1/items/{code}", v.item, "read", "One item", answer=Item),
     Route("GET", "/v1/plugins", v.plugins, "read", "Loaded plugins and their hooks"),

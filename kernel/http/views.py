@@ -129,9 +129,9 @@ async def extend(request: web.Request) -> web.Response:
 
 
 async def complete(request: web.Request) -> web.Response:
-    req = await body(request, m.CompleteRequest, optional=True)
+    req = await body(request, m.CompleteRequest)
     lc, case_id = request.app[LIFECYCLE], request.match_info["id"]
-    lc.complete(case_id, req.at)
+    lc.complete(case_id, req.result, req.reasons, req.at, req.review_body, req.court)
     return answer(lc.get(case_id, req.at))
 
 

@@ -101,17 +101,6 @@ class Lifecycle(Procedures):
                 timers.cancel(s, case.id, at)
                 self.refresh_due(s, case, at)  # the applicant's time is not the agency's
 
-    def complete(self, case_id: str, at: datetime | None = None) -> None:
-        at = at or now()
-        with self.acting(case_id, at) as (s, out):
-            case = self._case(s, case_id)
-            if case.state != "in_review":
-                raise StateError("invalid_state",
-                                 f"case {case_id} is {case.state}: only a case in review completes")
-            case.state = "completed"
-            out.append(self._event(s, case, "completed", at, {}))
-            timers.cancel(s, case.id, at)
-
     # -- reading ---------------------------------------------------------------------------
 
     def get(self, case_id: str, as_of: datetime | None = None) -> dict[str, Any]:

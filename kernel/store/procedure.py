@@ -1,5 +1,5 @@
 """Procedure clocks of a stored case (行政许可法): the art. 32 correction notice, art. 42
-extension, art. 45 special steps."""
+extension, art. 45 special steps, and the decision with its service date (arts. 38, 44)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ from typing import Any
 from sqlmodel import Session
 
 from kernel.core import InputError
-from kernel.decide import counted_from, due, extension_notice, item_names, special_step_notice
+from kernel.decide import (
+    SERVICE,
+    counted_from,
+    due,
+    extension_notice,
+    item_names,
+    result_notice,
+    special_step_notice,
+)
 from kernel.models import SPECIAL_STEPS, TimeLimit
 from kernel.store import timers
 from kernel.store.caseclock import build_clock, current_due, extension, special_steps
@@ -17,6 +25,7 @@ from kernel.store.intake import iso
 from kernel.store.tables import ACTIVE, Case, now
 
 STEP_UNITS = ("working_days", "calendar_days")
+RESULTS = ("granted", "not_granted")
 
 
 def special_step(reason: str | None, length: Any) -> TimeLimit:
@@ -73,6 +82,36 @@ class Procedures:
                                        {"reason": reason or current.reason,
                                         "step": current.reason}))
             self.refresh_due(s, case, at)
+
+    def complete(self: Any, case_id: str, result: str, reasons: list[str] = (),
+                 at: datetime | None = None, review_body: str | None = None,
+                 court: str | None = None) -> None:
+        """Decide a case in review: ``granted``, or ``not_granted`` (不予许可) with reasons.
+
+        The ``completed`` event carries the result, the written decision (a refusal names
+        the applicant's right to 行政复议 or 行政诉讼) and ``deliver_by``, ten working days
+        after the decision (art. 44).
+        """
+        at = at or now()
+        if result not in RESULTS:
+            raise InputError("result", f"the result is one of {', '.join(RESULTS)}")
+        reasons = [r.strip() for r in reasons if r.strip()]
+        if (result == "not_granted") != bool(reasons):
+            raise InputError("reasons", "a refusal (not_granted) gives its reasons; a grant "
+                             "gives none" if reasons else "a refusal (not_granted) gives its "
+                             "reasons (行政许可法 art. 38)")
+        with self.acting(case_id, at) as (s, out):
+            case = self._case(s, case_id)
+            if case.state != "in_review":
+                raise StateError("invalid_state",
+                                 f"case {case_id} is {case.state}: only a case in review completes")
+            deliver_by = _day(due(self.calendar(case), at, SERVICE))
+            case.state = "completed"
+            out.append(self._event(s, case, "completed", at, {
+                "result": result, "reasons": reasons, "deliver_by": iso(deliver_by),
+                "notice": result_notice(self._names(case), result == "granted", reasons,
+                                        deliver_by, review_body, court)}))
+            timers.cancel(s, case.id, at)
 
     def correction_notice(self: Any, case_id: str, at: datetime | None = None) -> None:
         """Record that the one-time correction notice reached the applicant (art. 32).

@@ -56,7 +56,7 @@ def test_submit_get_supplement_pause_complete(kernel):
             "at": "2019-08-05T10:00:00+08:00"}))
         assert view["clock"]["paused"] and view["due"]["committed"] is None
         s, view = await json_of(await c.post(f"/v1/cases/{cid}/complete", json={
-            "at": "2019-08-20T10:00:00+08:00"}))
+            "result": "granted", "at": "2019-08-20T10:00:00+08:00"}))
         assert view["state"] == "completed"
         s, listed = await json_of(await c.get("/v1/cases", params={"state": "completed"}))
         assert [x["id"] for x in listed["cases"]] == [cid]
@@ -179,7 +179,8 @@ def test_terminated_case_cannot_complete(kernel):
         lc = Lifecycle(kernel)
         lc.sweep(datetime(2019, 8, 5, tzinfo=TZ))
         lc.sweep(datetime(2019, 9, 30, tzinfo=TZ))
-        s, err = await json_of(await c.post(f"/v1/cases/{cid}/complete"))
+        s, err = await json_of(await c.post(f"/v1/cases/{cid}/complete",
+                                            json={"result": "granted"}))
         assert (s, err["error"]["code"]) == (409, "invalid_state")
         s, view = await json_of(await c.get(f"/v1/cases/{cid}"))
         assert view["state"] == "terminated"

@@ -111,3 +111,36 @@ def test_the_correction_notice_route_records_it_once_within_five_working_days(ke
         assert (view["state"], view["due"]["committed"]) == ("in_review", "2019-09-02")
 
     call(kernel, steps)
+
+
+def test_completion_records_the_result_its_remedies_and_the_service_date(kernel):
+    async def steps(c):
+        granted, refused = await _case(c), await _case(c)
+        done = "2019-09-27T16:00:00+08:00"  # Friday before National Day
+        s, err = await json_of(await c.post(f"{CASES}/{granted}/complete", json={"at": done}))
+        assert (s, err["error"]["field"]) == (422, "result")
+        s, err = await json_of(await c.post(f"{CASES}/{refused}/complete", json={
+            "result": "not_granted", "at": done}))
+        assert (s, err["error"]["field"]) == (422, "reasons")
+        s, view = await json_of(await c.post(f"{CASES}/{granted}/complete", json={
+            "result": "granted", "at": done}))
+        # Ten working days after 09-27: Sunday 09-29 is a make-up working day, National Day
+        # (10-01..07) is not counted, Saturday 10-12 is a make-up working day: 10-16.
+        assert (view["state"], view["result"]["result"], view["result"]["deliver_by"]) == (
+            "completed", "granted", "2019-10-16")
+        assert view["result"]["notice"].startswith("准予行政许可决定书")
+        s, view = await json_of(await c.post(f"{CASES}/{refused}/complete", json={
+            "result": "not_granted", "reasons": ["选址不符合国土空间规划"],
+            "review_body": "遂宁市人民政府", "at": done}))
+        result = view["result"]
+        assert (result["result"], result["reasons"], result["deliver_by"]) == (
+            "not_granted", ["选址不符合国土空间规划"], "2019-10-16")
+        notice = result["notice"]
+        assert notice.startswith("不予行政许可决定书") and "选址不符合国土空间规划" in notice
+        assert "六十日内向遂宁市人民政府申请行政复议" in notice
+        assert "六个月内向有管辖权的人民法院提起行政诉讼" in notice
+        s, err = await json_of(await c.post(f"{CASES}/{refused}/complete", json={
+            "result": "granted", "at": done}))
+        assert (s, err["error"]["code"]) == (409, "invalid_state")
+
+    call(kernel, steps)

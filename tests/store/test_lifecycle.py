@@ -58,7 +58,7 @@ def test_supplied_in_time_goes_to_review_then_completes(kernel, recorder):
     lc.supplement(case_id, ["NR-M-BOUNDARY-SURVEY"], at(2019, 7, 30))
     assert lc.get(case_id)["state"] == "in_review"
     assert lc.sweep(at(2019, 12, 31)) == 0  # the supplement timer was cancelled
-    lc.complete(case_id, at(2019, 8, 20))
+    lc.complete(case_id, "granted", at=at(2019, 8, 20))
     assert kinds(lc, case_id)[-2:] == ["supplemented", "completed"]
     assert all(p["items"] == ["NR-LAND-SITE"] for _, _, p in recorder.events)
 
@@ -114,15 +114,15 @@ def test_wrong_actions_are_refused_and_change_nothing(kernel):
         lc.supplement(tolerated, ["NR-M-SITE-PLAN"], at(2019, 7, 26))
     assert exc.value.field == "materials.0"
     with pytest.raises(StateError):
-        lc.complete(tolerated, at(2019, 7, 26))
+        lc.complete(tolerated, "granted", at=at(2019, 7, 26))
     with pytest.raises(StateError, match="not paused"):
         lc.clock(accepted, "resume", "x", at(2019, 7, 26))
     with pytest.raises(NotFound):
-        lc.complete("nope", at(2019, 7, 26))
+        lc.complete("nope", "granted", at=at(2019, 7, 26))
     lc.sweep(at(2019, 8, 5))  # re-notice
     lc.sweep(at(2019, 9, 30))  # grace over
     with pytest.raises(StateError, match="terminated"):
-        lc.complete(tolerated, at(2019, 10, 8))
+        lc.complete(tolerated, "granted", at=at(2019, 10, 8))
     with Session(kernel.db) as s:
         assert s.scalar(select(func.count()).select_from(CaseEvent)
                         .where(CaseEvent.kind.in_(["supplemented", "completed"]))) == 0
