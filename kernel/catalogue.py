@@ -29,6 +29,7 @@ class ItemRegistry:
         self.items: dict[str, Item] = {}
         self.owners: dict[str, str] = {}
         self.plugin = "kernel"  # set by the manager while a plugin's hook runs
+        self._asked: dict[str, tuple[Item, Item]] = {}  # code -> (item, as asked in person)
 
     def add(self, item: Item) -> None:
         if item.code in self.items:
@@ -51,6 +52,19 @@ class ItemRegistry:
             except ValueError as exc:
                 raise SourceError([Problem(source.path, source.line_of(("items", i)),
                                            str(exc))]) from None
+
+    def asked(self, item: Item, by_agent: bool) -> Item:
+        """``item`` with the materials this applicant is asked for: those asked of agents
+        only (授权委托书) are left out when the applicant applies in person."""
+        if by_agent:
+            return item
+        key = item.code
+        found = self._asked.get(key)
+        if found is None or found[0] is not item:
+            kept = tuple(m for m in item.materials if not m.agent_only)
+            found = self._asked[key] = (item, item if len(kept) == len(item.materials)
+                                        else item.model_copy(update={"materials": kept}))
+        return found[1]
 
     def check(self) -> None:
         """Every merged item names constituents that exist."""

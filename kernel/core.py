@@ -38,6 +38,7 @@ KERNEL_FACTS = (
     ("application.channel", "string", "window, online or bank"),
     ("application.submitted_on", "integer", "submission date as yyyymmdd"),
     ("application.item_count", "integer", "items in the application after merging"),
+    ("application.by_agent", "boolean", "an agent (委托代理人) applies for the applicant"),
     ("applicant.kind", "string", "person or organisation"),
     ("applicant.area", "string", "6-digit area code from the ID number or credit code"),
     ("item.code", "string", "the item under evaluation"),
@@ -50,6 +51,8 @@ KERNEL_FACTS = (
     ("materials.missing_secondary", "integer", "missing secondary materials (辅件)"),
     ("materials.missing_untolerable", "integer", "missing materials that may not follow later"),
     ("materials.missing_tolerable", "integer", "missing secondary materials that may follow later"),
+    ("materials.missing_replaceable", "integer",
+     "missing materials a signed commitment may replace (告知承诺)"),
 )
 
 
@@ -153,6 +156,7 @@ class Kernel:
         app = self.application(data)
         calendar = self.calendar_for(app.region)
         items, merge_notes = self.items.resolve(app.items)
+        items = tuple(self.items.asked(i, app.agent is not None) for i in items)
         for name, value in app.facts.items():
             spec = self.facts.specs.get(name)
             if spec is None or not spec.applicant:
@@ -189,6 +193,7 @@ class Kernel:
             "application.channel": app.channel,
             "application.submitted_on": local.year * 10000 + local.month * 100 + local.day,
             "application.item_count": len(ctx.items),
+            "application.by_agent": app.agent is not None,
             "applicant.kind": app.applicant.kind,
             "applicant.area": app.applicant.identifier[:6] if app.applicant.kind == "person"
             else app.applicant.identifier[2:8],
@@ -242,6 +247,7 @@ def _item_facts(item: Item, app: Application) -> dict[str, Any]:
         "materials.missing_secondary": sum(m.role == "secondary" for m in missing),
         "materials.missing_untolerable": sum(not m.tolerable for m in missing),
         "materials.missing_tolerable": sum(m.tolerable for m in missing),
+        "materials.missing_replaceable": sum(m.commitment_replaceable for m in missing),
     }
 
 

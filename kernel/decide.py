@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kernel.actions import FoldState
-from kernel.models import Decision, Due, ItemDecision, Limits, Missing, TimeLimit
+from kernel.models import Decision, Due, ItemDecision, Limits, Missing, TimeLimit, Waiver
 
 HALL_TZ = ZoneInfo("Asia/Shanghai")
 # 行政许可法 art. 32 (4): the one-time correction notice within five days of receipt (working
@@ -119,7 +119,7 @@ def fold(state: FoldState, calendar: Any, start: datetime, trace: list) -> Decis
     main = max(per_item, key=_latest)
     values = dict(
         outcome=kind, items=per_item, time_limits=main.time_limits, due=main.due,
-        waived=list(state.waived.values()), tolerated=tolerated, required=required,
+        waived=_asked_waivers(state), tolerated=tolerated, required=required,
         reasons=state.rejections + [c for c in state.corrections if c not in state.items],
         pauses=state.pauses, routes=list(dict.fromkeys(state.routes)), flags=state.flags,
         supplement_by=_supplement_by(state, calendar, start, main) if tolerated else None,
@@ -131,6 +131,13 @@ def fold(state: FoldState, calendar: Any, start: datetime, trace: list) -> Decis
     )
     values["notices"] = notices(SimpleNamespace(**values), state)
     return Decision.model_construct(**values)  # every part is built from checked data
+
+
+def _asked_waivers(state: FoldState) -> list[Waiver]:
+    """Waivers of materials this applicant is asked for (an agent's 授权委托书 is not asked
+    of one who applies in person, so it is not waived either)."""
+    asked = {m.code for item in state.items.values() for m in item.materials}
+    return [w for w in state.waived.values() if w.material in asked]
 
 
 def _supplement_by(state: FoldState, calendar: Any, start: datetime, main: ItemDecision) -> date:

@@ -63,11 +63,17 @@ class MaterialSpec(Strict):
     tolerable: bool = False
     shared_source: str | None = Field(None, description="data-sharing source that supplies it")
     commitment_replaceable: bool = False
+    agent_only: bool = Field(
+        False, description="asked only when an agent applies for the applicant (授权委托书)")
 
     @model_validator(mode="after")
     def _main_is_never_tolerable(self) -> MaterialSpec:
         if self.role == "main" and self.tolerable:
             raise ValueError(f"material {self.code}: a main material (主件) cannot be tolerable")
+        if self.agent_only and self.commitment_replaceable:
+            # 授权委托书 proves the agent's authority; it is not a 证明事项 (国办发〔2020〕42号)
+            raise ValueError(f"material {self.code}: a material asked of agents only is never "
+                             "replaceable by a commitment")
         return self
 
 
@@ -125,6 +131,8 @@ class Application(Strict):
     applicant: Applicant
     submitted_at: AwareDatetime
     channel: Literal["window", "online", "bank"] = "window"
+    agent: Person | None = Field(
+        None, description="who applies for the applicant (委托代理人), if not the applicant")
     materials: tuple[Code, ...] = Field((), description="codes of the materials handed in")
     facts: dict[str, FactValue] = Field(default_factory=dict, description="declared case facts")
     region: str | None = Field(None, description="calendar region, e.g. GX; None for national")

@@ -39,13 +39,13 @@ class Comparer:
         self.catalogue = kernel.items.items
         self.changed_rules = redefined(baseline, candidate)
         self._days: tuple[dict[date, tuple], dict[date, tuple]] = ({}, {})
-        self._counts: dict[tuple[str, ...], int] = {}
+        self._counts: dict[tuple, int] = {}
 
     def _view(self, case: HistoricCase, book: Rulebook) -> View:
         app = case.application
         decision, _ = self.kernel.evaluate(app, case_id=case.case_id, at=app.submitted_at,
                                            rulebook=book)
-        return view(decision, self.catalogue, self._counts)
+        return view(decision, self.catalogue, self._counts, by_agent=app.agent is not None)
 
     def same_rules(self, day: date) -> bool:
         (a, b), (ca, cb) = self.books, self._days

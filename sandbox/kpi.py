@@ -9,7 +9,8 @@ Definitions (also in the report and the README):
   in at a window or a bank (0 online), +1 for a correction notice (the applicant comes
   back), +1 for a tolerance acceptance whose materials cannot follow online.
 - 容缺 share: cases accepted with tolerance over all cases.
-- materials per case: distinct materials of the case's items minus those waived, averaged.
+- materials per case: distinct materials of the case's items asked of its applicant (an
+  agent's 授权委托书 only when an agent applies) minus those waived, averaged.
 - slimming rate: waived materials over all catalogue materials of all cases.
 - compression rate: mean of ``1 - committed / legal`` over cases whose limits share a unit.
 """
@@ -44,14 +45,18 @@ def limit_label(limit: TimeLimit) -> str:
     return f"{limit.unit}:{limit.amount}"
 
 
-def _count(items: tuple[str, ...], catalogue: dict[str, Any], known: dict) -> int:
-    n = known.get(items)
+def _count(items: tuple[str, ...], catalogue: dict[str, Any], known: dict,
+           by_agent: bool) -> int:
+    """Materials the items ask of this applicant (an agent's 授权委托书 only of agents)."""
+    n = known.get((items, by_agent))
     if n is None:
-        n = known[items] = len({m.code for i in items for m in catalogue[i].materials})
+        n = known[(items, by_agent)] = len({m.code for i in items for m in catalogue[i].materials
+                                            if by_agent or not m.agent_only})
     return n
 
 
-def view(decision: Decision, catalogue: dict[str, Any], known: dict | None = None) -> View:
+def view(decision: Decision, catalogue: dict[str, Any], known: dict | None = None,
+         by_agent: bool = False) -> View:
     """``known`` caches material counts by item set across calls."""
     items = tuple(d.item for d in decision.items)
     rate = decision.time_limits.compression_rate
@@ -62,7 +67,7 @@ def view(decision: Decision, catalogue: dict[str, Any], known: dict | None = Non
         waived=tuple(w.material for w in decision.waived),
         committed=limit_label(decision.time_limits.committed),
         rate_milli=None if rate is None else round(rate * 1000),
-        catalogue=_count(items, catalogue, {} if known is None else known),
+        catalogue=_count(items, catalogue, {} if known is None else known, by_agent),
         rules=frozenset(f"{t.ruleset}/{t.rule}" for t in decision.trace if t.status == "fired"),
     )
 

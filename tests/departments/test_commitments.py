@@ -103,7 +103,7 @@ def test_a_commitment_waiver_records_a_notification_commitment(kernel, tmp_path)
     assert d.outcome == "accepted"
     (row,) = credit(kernel).store.records("91510900MA62000018")["commitments"]
     assert (row["kind"], row["materials"]) == (
-        "notification", "NR-M-DESIGN-QUALIFICATION,NR-M-POWER-OF-ATTORNEY")
+        "notification", "NR-M-DESIGN-QUALIFICATION")
 
 
 def test_deciding_a_case_twice_keeps_one_commitment(kernel):

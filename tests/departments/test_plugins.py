@@ -71,7 +71,8 @@ def test_without_credit_cases_still_evaluate_and_the_trace_says_why(tmp_path, mo
     assert decision["outcome"] == "correction_required"
     skipped = {t["rule"]: t["why"] for t in decision["trace"] if t["status"] == "skipped"}
     assert skipped == {r: "plugin credit is not loaded" for r in (
-        "tolerate-secondary", "no-tolerance-for-bad-credit", "waive-by-commitment")}
+        "tolerate-secondary", "no-tolerance-for-bad-credit", "waive-by-commitment",
+        "no-commitment-for-bad-credit")}
     assert "compress-merged-land-site" in {t["rule"] for t in decision["trace"]}
 
 

@@ -34,6 +34,7 @@ def test_rules_not_yet_in_force_do_not_fire(kernel, land_site):
 
 def test_missing_main_material_means_one_notice_listing_everything(kernel, land_site):
     land_site["materials"] = ["NR-M-PROJECT-DOC"]
+    land_site["agent"] = {"name": "李某某", "id_number": "11010519491231002X"}  # so 授权委托书
     decision, _ = kernel.evaluate(land_site)
     assert decision.outcome == "correction_required"
     assert [m.material for m in decision.required] == [
