@@ -3,21 +3,55 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from pydantic import Field, model_validator
 
-from kernel.actions import ActionRegistry, LimitSpec, Params, Reason
+from kernel.actions import ActionRegistry, Params, Reason
 from kernel.conditions import attr
 from kernel.facts import FactRegistry
-from kernel.models import TimeLimit
 from kernel.rulebook import Rulebook
 from plugins.oa.models import OADocument, local_day
 
 DATE_FACT = "doc.received_on"
+StepUnit = Literal["working_days", "calendar_days", "office_hours", "clock_hours",
+                   "on_the_spot"]
+
+
+class Limit(NamedTuple):
+    """A step's limit: the kernel's units, and clock hours (duty roster on rest days)."""
+
+    unit: str
+    amount: int
+
+
 # When no rule sets a step's limit: 平件's 3 working days, the least urgent local practice.
-FALLBACK = TimeLimit(unit="working_days", amount=3)
+FALLBACK = Limit("working_days", 3)
+
+
+class StepLimit(Params):
+    """A step limit as rule authors write it: exactly one unit. ``clock_hours`` run round the
+    clock (a duty roster on rest days), ``office_hours`` only in office time."""
+
+    working_days: int | None = Field(None, ge=0, le=3650)
+    calendar_days: int | None = Field(None, ge=0, le=3650)
+    office_hours: int | None = Field(None, ge=0, le=2000)
+    clock_hours: int | None = Field(None, ge=1, le=2000)
+    on_the_spot: Literal[True] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> StepLimit:
+        if len(self.model_dump(exclude_none=True)) != 1:
+            raise ValueError("give exactly one of working_days, calendar_days, office_hours, "
+                             "clock_hours, on_the_spot")
+        return self
+
+    @cached_property
+    def limit(self) -> Limit:
+        ((unit, amount),) = self.model_dump(exclude_none=True).items()
+        return Limit(unit, 0 if unit == "on_the_spot" else amount)
 
 DOC_FACTS = (
     ("doc.flow", "string", "incoming (收文) or outgoing (发文)"),
@@ -33,6 +67,7 @@ DOC_FACTS = (
     ("doc.from_case", "boolean", "a notice issued for an approval case"),
     ("doc.returns", "integer", "times the document was returned so far"),
     (DATE_FACT, "integer", "day the document arrived or was drafted, yyyymmdd (Asia/Shanghai)"),
+    ("doc.rest_day", "boolean", "the step starts on a rest day (the duty roster handles it)"),
 )
 
 
@@ -64,7 +99,7 @@ class Route(Params):
 class Plan:
     """What the fired rules say about one document at one step; later rules win on limits."""
 
-    limit: TimeLimit = FALLBACK
+    limit: Limit = FALLBACK
     chase: Chase | None = None
     lead: str | None = None
     countersign: list[str] = field(default_factory=list)
@@ -72,7 +107,7 @@ class Plan:
     rules: list[str] = field(default_factory=list)
 
 
-def _limit(plan: Plan, p: LimitSpec, doc: Any) -> None:
+def _limit(plan: Plan, p: StepLimit, doc: Any) -> None:
     plan.limit = p.limit
 
 
@@ -95,7 +130,7 @@ class OAActions(ActionRegistry):
     def __init__(self) -> None:
         self.actions = {}
         self.plugin = "oa"
-        self.add("set_step_limit", LimitSpec, _limit)
+        self.add("set_step_limit", StepLimit, _limit)
         self.add("chase", Chase, _chase)
         self.add("route", Route, _route)
         self.add("return_document", Reason, _return)
@@ -116,10 +151,11 @@ class OARules:
         self.facts, self.actions = fact_registry(), OAActions()
         self.book = Rulebook.load(dirs, self.facts, self.actions, loaded, date_fact=DATE_FACT)
 
-    def plan(self, doc: OADocument, step: str, returns: int = 0) -> Plan:
-        """Fire the rules for ``doc`` entering ``step``."""
+    def plan(self, doc: OADocument, step: str, returns: int = 0,
+             rest_day: bool | None = None) -> Plan:
+        """Fire the rules for ``doc`` entering ``step`` (on a rest day, or not)."""
         plan = Plan()
-        facts = doc_facts(doc, step, returns)
+        facts = doc_facts(doc, step, returns, rest_day)
         for name, value in facts.items():
             self.facts.check_value(name, value)
         for rule in self.book.match({attr(k): v for k, v in facts.items()}):
@@ -132,7 +168,8 @@ class OARules:
         self.book.close()
 
 
-def doc_facts(doc: OADocument, step: str, returns: int) -> dict[str, Any]:
+def doc_facts(doc: OADocument, step: str, returns: int,
+              rest_day: bool | None = None) -> dict[str, Any]:
     """The ``doc.*`` facts of a document; unknown ones are left out (conditions are false)."""
     day = local_day(doc.received_at)
     facts = {
@@ -140,6 +177,7 @@ def doc_facts(doc: OADocument, step: str, returns: int) -> dict[str, Any]:
         "doc.step": step, "doc.lead": doc.lead, "doc.co_handling": len(doc.co_handling),
         "doc.sender": doc.sender, "doc.from_case": doc.case_id is not None,
         "doc.returns": returns, DATE_FACT: day.year * 10000 + day.month * 100 + day.day,
+        "doc.rest_day": rest_day,
         **{f"doc.{k}": doc.facts[k] for k in ("ours", "format_ok", "countersigned")
            if k in doc.facts},
     }

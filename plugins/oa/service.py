@@ -23,6 +23,7 @@ from plugins.oa.models import (
     NewDocument,
     OADocument,
     OAStep,
+    local_day,
     utc,
 )
 from plugins.oa.rules import OARules
@@ -108,15 +109,16 @@ class OAService:
 
     def _open(self, s: Session, doc: OADocument, step: str, start: datetime, seq: int,
               returns: int = 0) -> None:
-        plan = self.rules.plan(doc, step, returns)
         cal = self.calendar_of(doc)
+        plan = self.rules.plan(doc, step, returns, not cal.is_working_day(local_day(start)))
         due = due_at(cal, start, plan.limit)
         if "deadline" in doc.facts:  # no step of the document is due after the document
             due = min(due, datetime.fromisoformat(doc.facts["deadline"]))
         ret = "；".join(plan.returns) if (doc.flow, step) in RETURNS and plan.returns else None
         s.add(OAStep(doc_id=doc.id, seq=seq, step=step, limit_unit=plan.limit.unit,
                      limit_amount=plan.limit.amount, started_at=utc(start), due_at=utc(due),
-                     chase_at=utc(chase_at(cal, start, due, plan.chase)),
+                     chase_at=utc(chase_at(cal, start, due, plan.chase,
+                                           plan.limit.unit == "clock_hours")),
                      rule_return=ret, rules=plan.rules))
         doc.current_step = step
 

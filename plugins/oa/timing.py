@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from kernel.models import TimeLimit
-from plugins.oa.rules import Chase
+from plugins.oa.rules import Chase, Limit
 
 
 def close_of(cal: Any, day: date) -> datetime:
@@ -15,13 +14,16 @@ def close_of(cal: Any, day: date) -> datetime:
     return datetime.combine(day, office.sessions[-1][1], tzinfo=office.tz)
 
 
-def due_at(cal: Any, start: datetime, limit: TimeLimit) -> datetime:
+def due_at(cal: Any, start: datetime, limit: Limit) -> datetime:
     """When a step started at ``start`` is due; the start day itself is never counted.
 
-    Day limits end at the close of their last day; hour limits count office time only, so
-    a step arriving at 17:00 on the eve of a holiday runs on after the holiday.
+    Day limits end at the close of their last day; office hours count office time only, so
+    a step arriving at 17:00 on the eve of a holiday runs on after the holiday; clock hours
+    (the duty roster's, on rest days) run round the clock.
     """
     local = start.astimezone(cal.office_hours.tz)
+    if limit.unit == "clock_hours":
+        return local + timedelta(hours=limit.amount)
     if limit.unit == "office_hours":
         return cal.add_office_hours(local, limit.amount)
     if limit.unit == "working_days":
@@ -61,15 +63,26 @@ def office_minutes(cal: Any, a: datetime, b: datetime) -> int:
     return days * per_day + _elapsed_today(cal, b) - _elapsed_today(cal, a)
 
 
-def chase_at(cal: Any, start: datetime, due: datetime, chase: Chase | None) -> datetime | None:
-    """When to chase a step, always before it is due; None when no rule asks for chasing."""
+def chase_at(cal: Any, start: datetime, due: datetime, chase: Chase | None,
+             clock: bool = False) -> datetime | None:
+    """When to chase a step, always before it is due; None when no rule asks for chasing.
+
+    ``clock``: the step runs in clock hours, and so does its chasing (``office_hours_before``
+    then counts clock hours).
+    """
     if chase is None:
         return None
+    if clock:
+        total = int((due - start).total_seconds() // 60)
+        return start + timedelta(minutes=_chase_minutes(total, chase))
     total = office_minutes(cal, start, due)
+    return cal.add_office_hours(start, timedelta(minutes=_chase_minutes(total, chase)))
+
+
+def _chase_minutes(total: int, chase: Chase) -> int:
+    """Minutes into a step of ``total`` minutes at which to chase it."""
     if chase.percent is not None:
         minutes = total * chase.percent // 100
     else:
         minutes = max(total - chase.office_hours_before * 60, 0)
-    if minutes >= total:  # a limit too short to chase inside: chase at once
-        minutes = 0
-    return cal.add_office_hours(start, timedelta(minutes=minutes))
+    return 0 if minutes >= total else minutes  # a limit too short to chase inside: at once

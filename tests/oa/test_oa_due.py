@@ -97,3 +97,32 @@ def test_day_limits_agree_with_an_independent_holiday_source(oa, urgency, days):
         expected = _nth_workday_after(day, days)
         assert due_of(doc) == datetime(expected.year, expected.month, expected.day, 17, 30,
                                        tzinfo=TZ), day
+
+
+def test_extra_urgent_on_a_rest_day_runs_in_clock_hours_on_the_duty_roster(oa):
+    # Saturday 2019-10-05, National Day: the duty roster has 7 clock hours, chased 2 before.
+    doc = oa.create(new(urgency="特急", when="2019-10-05 10:00"))
+    step = doc["steps"][-1]
+    assert step["limit"] == {"clock_hours": 7}
+    assert step["rules"][-1].endswith(":extra-urgent-duty-roster-on-rest-days")
+    assert (due_of(doc), datetime.fromisoformat(step["chase_at"])) == (
+        at("2019-10-05 17:00"), at("2019-10-05 15:00"))
+    # Signed in that night, the next step starts on the rest day too.
+    doc = oa.advance(doc["id"], Advance(at=at("2019-10-05 21:30")))
+    assert due_of(doc) == at("2019-10-06 04:30")
+    # Its next step starts on Tuesday 10-08, a working day: office hours again.
+    doc = oa.advance(doc["id"], Advance(at=at("2019-10-08 09:00")))
+    assert doc["steps"][-1]["limit"] == {"office_hours": 7}
+    assert due_of(doc) == at("2019-10-08 17:30")
+    # Other urgencies keep their working days on rest days.
+    assert due_of(oa.create(new(urgency="加急", when="2019-10-05 10:00"))) == at(
+        "2019-10-08 17:30")
+
+
+def test_a_regional_rest_day_is_a_rest_day_for_its_documents(oa):
+    # 2024-04-11 is 壮族三月三 in Guangxi, a working day elsewhere.
+    gx = oa.create(new(urgency="特急", when="2024-04-11 10:00", region="GX"))
+    national = oa.create(new(urgency="特急", when="2024-04-11 10:00"))
+    assert (gx["steps"][-1]["limit"], due_of(gx)) == ({"clock_hours": 7}, at("2024-04-11 17:00"))
+    assert (national["steps"][-1]["limit"], due_of(national)) == (
+        {"office_hours": 7}, at("2024-04-12 10:00"))
