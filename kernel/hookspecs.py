@@ -115,10 +115,13 @@ def onetrip_case_event(case_id: str, event: str, payload: dict[str, Any]) -> Non
 
     :param case_id: the stored case's id.
     :param event: one of ``submitted, decided, notified, supplemented, re_notified,
-        resumed, paused, clock_resumed, completed, terminated``.
+        resumed, paused, clock_resumed, extended, correction_notified, deemed_accepted,
+        completed, terminated``.
     :param payload: the event's JSON payload as stored: always ``applicant`` (kind,
         name, identifier), ``items`` and ``at`` (when it happened, ISO 8601, which under
-        ``onetrip sweep --as-of`` is that time, not the wall clock).
+        ``onetrip sweep --as-of`` is that time, not the wall clock). A notice given to the
+        applicant (``paused``: an art. 45 step; ``extended``; ``completed``: the decision)
+        is its ``notice``; ``completed`` has ``result`` and ``deliver_by``.
 
     Called after the event is committed; never in the sandbox. Delivery is at least once
     (see ``kernel.store.outbox``): an event is marked delivered to a plugin only after its call
