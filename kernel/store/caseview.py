@@ -46,13 +46,13 @@ def clock_view(kernel: Any, case: Case, events: list[CaseEvent], as_of: datetime
             "waiting_on_applicant": waiting,
             "pauses": [{"start": p.start, "end": p.end, "reason": p.reason}
                        for p in clock.pauses],
-            "special_steps": special_steps(events),
+            "special_steps": announced_steps(events),
             "remaining_working_days": remaining,
             "warning": None if waiting else warning(remaining, thresholds),
             "note": note}
 
 
-def special_steps(events: list[CaseEvent]) -> list[dict[str, Any]]:
+def announced_steps(events: list[CaseEvent]) -> list[dict[str, Any]]:
     """The art. 45 steps announced to the applicant, with their expected and actual ends."""
     steps: list[dict[str, Any]] = []
     for e in events:

@@ -28,6 +28,14 @@ STEP_UNITS = ("working_days", "calendar_days")
 RESULTS = ("granted", "not_granted")
 
 
+class StateError(ValueError):
+    """The action does not fit the case's state (409)."""
+
+    def __init__(self, code: str, message: str, field: str | None = None):
+        self.code, self.field = code, field
+        super().__init__(message)
+
+
 def special_step(reason: str | None, length: Any) -> TimeLimit:
     """Check an art. 45 pause: a step of the closed list and its expected length."""
     if reason not in SPECIAL_STEPS:
@@ -203,11 +211,3 @@ class Procedures:
         events = self.events(s, case.id)
         clock = build_clock(self.calendar(case), case, events, at)
         case.due_committed, case.due_legal = current_due(case, clock, events)
-
-
-class StateError(ValueError):
-    """The action does not fit the case's state (409)."""
-
-    def __init__(self, code: str, message: str, field: str | None = None):
-        self.code, self.field = code, field
-        super().__init__(message)
