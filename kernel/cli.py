@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -115,7 +116,8 @@ def _fail(message: str) -> int:
     return 2
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(pm: Any = None) -> argparse.ArgumentParser:
+    """The command line; plugins (``pm``, default every installed one) add their commands."""
     root = argparse.ArgumentParser(prog="onetrip", description=__doc__)
     sub = root.add_subparsers(dest="command", required=True)
     p = sub.add_parser("evaluate", help="print the decision for one application (dry run)")
@@ -145,7 +147,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print a JSON Schema")
     p.add_argument("what", choices=["rules"])
     p.set_defaults(func=cmd_schema)
-    call_each(build_manager(), "onetrip_cli", subparsers=sub)
+    call_each(pm or build_manager(), "onetrip_cli", subparsers=sub)
     return root
 
 

@@ -49,7 +49,7 @@ class CaseSpec(_Spec):
     application: str | dict[str, Any] = Field(
         description="inline application, or a JSON file relative to this file or the project")
     records: dict[str, Any] = Field(
-        {}, description="plugin name -> records its load_records(source, at) accepts")
+        {}, description="records kind -> records for onetrip_load_records (e.g. credit)")
     disable: list[str] = Field([], description="plugins switched off for this case")
     expect: Expect
 
@@ -126,12 +126,15 @@ def run_case(spec: CaseSpec, source: Source, where: tuple, root: Path) -> Decisi
     with tempfile.TemporaryDirectory() as tmp:
         kernel = start_kernel(disabled=set(spec.disable), db_url=f"sqlite:///{tmp}/case.db")
         try:
-            for name in spec.records:
-                plugin, at = kernel.pm.get_plugin(name), (*where, "records", name)
-                if plugin is None or not hasattr(plugin, "load_records"):
+            for kind, data in spec.records.items():
+                at = (*where, "records", kind)
+                try:
+                    taken = kernel.pm.hook.onetrip_load_records(kind=kind, data=data)
+                except ValidationError as exc:
+                    raise SourceError(source.problems(exc, at)) from None
+                if taken is None:
                     raise SourceError([Problem(source.path, source.line_of(at), (
-                        f"plugin {name} is not loaded or takes no records"))])
-                plugin.load_records(source, at)
+                        f"no loaded plugin takes records of kind {kind!r}"))])
             decision, _ = kernel.evaluate(app)
         finally:
             kernel.close()

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from calendars import CalendarCoverageError
-from kernel.yamlsrc import SourceError
+from kernel import SourceError
 from sandbox.generate import SEED_CASES
 from sandbox.history import BadRow, load_mapping
 from sandbox.policy import PolicyError

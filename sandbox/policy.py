@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from kernel.rulebook import Rulebook
+from kernel import Rulebook
 from rules import RULES_DIR
 
 IN_FORCE = ("as-in-force", "in-force", "current")

@@ -6,8 +6,7 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
-from kernel import hookimpl
-from kernel.decide import HALL_TZ
+from kernel import HALL_TZ, hookimpl
 from plugins.credit.store import CreditStore
 
 __version__ = "0.1.0"
@@ -96,11 +95,13 @@ class Plugin:
                           materials=_codes(payload.get("materials"), "material"), made_on=on,
                           due=local_day(due) if due else None, status="broken", settled_on=on)
 
-    def load_records(self, source, at: tuple = ()) -> dict[str, int]:
-        """Load the credit records at ``at`` in a parsed YAML source (YAML test cases)."""
+    @hookimpl
+    def onetrip_load_records(self, kind, data):
+        if kind != "credit":
+            return None
         from plugins.credit import records
 
-        return records.apply(self.store, records.parse(source, at))
+        return records.apply(self.store, records.RecordFile.model_validate(data))
 
     @hookimpl
     def onetrip_cli(self, subparsers):

@@ -7,10 +7,9 @@ import json
 import sys
 from datetime import date, datetime
 
-from kernel.decide import HALL_TZ
+from kernel import HALL_TZ, SourceError
 from kernel.ids import validate_credit_code, validate_id_number
 from kernel.store.db import make_engine
-from kernel.yamlsrc import SourceError
 from plugins.credit import records
 from plugins.credit.store import CreditStore
 

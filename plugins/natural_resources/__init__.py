@@ -6,9 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from kernel import hookimpl
-from kernel.actions import FoldState
-from kernel.models import Item
+from kernel import FoldState, Item, hookimpl
 from rules import RULES_DIR
 
 __version__ = "0.2.0"

@@ -40,8 +40,8 @@ def register(subparsers: Any) -> None:
 
 
 def _lint(args: argparse.Namespace) -> int:
+    from kernel import SourceError
     from kernel.manager import build_manager
-    from kernel.yamlsrc import SourceError
     from plugins.oa import RULES
     from plugins.oa.rules import OARules
 

@@ -8,11 +8,9 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from kernel import FactRegistry, Rulebook, TimeLimit
 from kernel.actions import ActionRegistry, LimitSpec, Params, Reason
 from kernel.conditions import attr
-from kernel.facts import FactRegistry
-from kernel.models import TimeLimit
-from kernel.rulebook import Rulebook
 from plugins.oa.models import OADocument, local_day
 
 DATE_FACT = "doc.received_on"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from kernel.models import TimeLimit
+from kernel import TimeLimit
 from plugins.oa.rules import Chase
 
 
