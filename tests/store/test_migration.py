@@ -40,3 +40,23 @@ def test_upgrade_marks_earlier_rows_delivered(db_url):
         assert {c for c, _ in listener.events} == {new}
     finally:
         kernel.close()
+
+
+def test_database_errors_never_carry_bound_values(tmp_path):
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'hidden.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id TEXT PRIMARY KEY)"))
+    secret = "11010519491231002X"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO t VALUES (:v)"), {"v": secret})
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (:v)"), {"v": secret})
+    except IntegrityError as exc:
+        assert secret not in str(exc)
+    else:
+        raise AssertionError("the duplicate was accepted")
+    engine.dispose()
