@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from kernel.http.auth import ServerConfig, is_loopback, load_config
+from kernel.http.auth import ConfigError, ServerConfig, is_loopback, load_config
 
 log = logging.getLogger("onetrip.serve")
 
@@ -68,7 +68,11 @@ def _listen(host: str, port: int) -> socket.socket:
 
 def serve(host: str, port: int, db: str | None, workers: int, config_file: str | None,
           rules: list[str] | None = None) -> int:
-    config = load_config(config_file)
+    try:
+        config = load_config(config_file)
+    except ConfigError as exc:
+        print(f"onetrip: {exc}", file=sys.stderr)
+        return 2
     if not config.tokens:
         if not is_loopback(host):
             print(f"onetrip: refusing to listen on {host} without tokens; configure tokens "

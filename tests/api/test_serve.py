@@ -102,3 +102,12 @@ def test_a_plugin_failing_at_start_up_stops_the_server_before_it_serves(tmp_path
     assert proc.returncode == 2
     assert "plugin broken failed in onetrip_startup" in err and "licence server" in err
     assert "serving on" not in err
+
+
+def test_a_short_token_stops_start_up_without_printing_it(monkeypatch, capsys):
+    from kernel.http.serve import serve
+
+    monkeypatch.setenv("ONETRIP_TOKENS", "Tiny7Secret=clerk")
+    assert serve("127.0.0.1", 0, None, 1, None) == 2
+    err = capsys.readouterr().err
+    assert "ONETRIP_TOKENS" in err and "token" in err and "Tiny7Secret" not in err
