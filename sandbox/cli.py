@@ -9,11 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from calendars import CalendarCoverageError
-from kernel.yamlsrc import SourceError
 from sandbox.generate import SEED_CASES
-from sandbox.history import BadRow, load_mapping
-from sandbox.policy import PolicyError
 
 
 def _fail(message: str) -> int:
@@ -22,6 +18,7 @@ def _fail(message: str) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from calendars import CalendarCoverageError
     from kernel.store import start_kernel
     from sandbox.generate import write
 
@@ -53,6 +50,11 @@ def _bar(path: Path, quiet: bool):
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `onetrip --help` builds this parser
+    from calendars import CalendarCoverageError
+    from kernel.yamlsrc import SourceError
+    from sandbox.history import BadRow, load_mapping
+    from sandbox.policy import PolicyError
     from sandbox.replay import ReplayOptions, replay
 
     path = Path(args.cases)
