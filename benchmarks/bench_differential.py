@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +24,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from condref import holds, in_force  # noqa: E402
 
 from kernel.conditions import attr  # noqa: E402
-from kernel.store import start_kernel  # noqa: E402
+from kernel.core import Kernel  # noqa: E402
 
 POOLS = {"string": ["", "x", "用地"], "integer": [-1, 0, 1, 2, 3, 20190724, 20190725, 20200101],
          "boolean": [True, False], "number": [0.0, 0.5, 99.5]}
@@ -59,28 +58,27 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     rnd = random.Random(args.seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        kernel = start_kernel(db_url=f"sqlite:///{tmp}/bench.db")
-        book, specs = kernel.rulebook, kernel.facts.specs
-        rules = source_rules(book)
-        named: dict[str, list] = {}
-        for when, _ in rules.values():
-            named_values(when or {}, named)
-        pools = {n: named.get(n, []) + POOLS[s.type] for n, s in specs.items()}
-        pools["application.submitted_on"] = DAYS
-        docs = [{n: kernel.facts.check_value(n, rnd.choice(p)) for n, p in pools.items()
-                 if rnd.random() < 0.8} for _ in range(args.cases)]
-        engine_docs = [{attr(n): v for n, v in d.items()} for d in docs]
+    kernel = Kernel.start()
+    book, specs = kernel.rulebook, kernel.facts.specs
+    rules = source_rules(book)
+    named: dict[str, list] = {}
+    for when, _ in rules.values():
+        named_values(when or {}, named)
+    pools = {n: named.get(n, []) + POOLS[s.type] for n, s in specs.items()}
+    pools["application.submitted_on"] = DAYS
+    docs = [{n: kernel.facts.check_value(n, rnd.choice(p)) for n, p in pools.items()
+             if rnd.random() < 0.8} for _ in range(args.cases)]
+    engine_docs = [{attr(n): v for n, v in d.items()} for d in docs]
 
-        started = time.process_time()
-        engine = [{r.name for r in book.match(d)} for d in engine_docs]
-        engine_s = time.process_time() - started
-        started = time.process_time()
-        reference = [{name for name, (when, effective) in rules.items()
-                      if in_force(effective, d.get("application.submitted_on"))
-                      and (when is None or holds(when, d))} for d in docs]
-        reference_s = time.process_time() - started
-        kernel.close()
+    started = time.process_time()
+    engine = [{r.name for r in book.match(d)} for d in engine_docs]
+    engine_s = time.process_time() - started
+    started = time.process_time()
+    reference = [{name for name, (when, effective) in rules.items()
+                  if in_force(effective, d.get("application.submitted_on"))
+                  and (when is None or holds(when, d))} for d in docs]
+    reference_s = time.process_time() - started
+    kernel.close()
     bad = [(d, sorted(e ^ r)) for d, e, r in zip(docs, engine, reference, strict=True) if e != r]
     fired = sum(map(len, engine)) / len(engine)
     print(f"{args.cases:,} documents, {len(rules)} rules, {fired:.2f} fired per document")
