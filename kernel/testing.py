@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 from collections.abc import Iterator
 from datetime import date
@@ -237,5 +238,11 @@ def onetrip_kernel(onetrip_kernel_factory: Any) -> Any:
 
 
 def main(paths: list[str]) -> int:
-    """``onetrip test [PATHS]``: run YAML cases (default ``tests/cases``) with pytest."""
-    return int(pytest.main(["-p", "kernel.testing", *(paths or [f"tests/{CASE_DIR}"])]))
+    """``onetrip test [PATHS]``: run YAML cases (default ``tests/cases``) with pytest.
+
+    This module, already imported, is handed over as a plugin object: ``-p kernel.testing``
+    made pytest warn that it cannot rewrite it (an error under ``filterwarnings = error``).
+    No cache: running the cases writes nothing in the current folder.
+    """
+    return int(pytest.main(["-p", "no:cacheprovider", *(paths or [f"tests/{CASE_DIR}"])],
+                           plugins=[sys.modules[__name__]]))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kernel import HALL_TZ, hookimpl
-from plugins.credit.store import CreditStore
+from kernel import hookimpl
+
+if TYPE_CHECKING:
+    from plugins.credit.store import CreditStore
 
 __version__ = "0.1.0"
 log = logging.getLogger("onetrip.credit")
@@ -23,6 +26,8 @@ FACTS = (
 
 def local_day(value: Any = None) -> date:
     """A day in the hall's time zone from an ISO date/datetime (or now when absent)."""
+    from kernel.decide import HALL_TZ  # with the first case, not with `onetrip --help`
+
     if value is None:
         return datetime.now(HALL_TZ).date()
     if isinstance(value, datetime):
@@ -38,7 +43,9 @@ class Plugin:
     """Credit information: enriches every case, records commitments and broken ones."""
 
     def __init__(self) -> None:
-        self.store: CreditStore | None = None
+        self.kernel: Any = None
+        self._store: CreditStore | None = None
+        self._opening = threading.Lock()
 
     @hookimpl
     def onetrip_register_facts(self, facts):
@@ -47,8 +54,20 @@ class Plugin:
 
     @hookimpl
     def onetrip_startup(self, kernel):
-        self.store = CreditStore(kernel.db)
-        self.store.create_tables()
+        self.kernel = kernel  # the store opens on the first lookup: lint and --help open none
+
+    @property
+    def store(self) -> CreditStore:
+        """The credit tables on the kernel's store, created on first use."""
+        if self._store is None:
+            with self._opening:
+                if self._store is None:
+                    from plugins.credit.store import CreditStore
+
+                    store = CreditStore(self.kernel.db)
+                    store.create_tables()
+                    self._store = store
+        return self._store
 
     @hookimpl
     def onetrip_enrich_facts(self, case, facts):
