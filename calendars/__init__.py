@@ -2,13 +2,16 @@
 
 from .calendar import WorkingCalendar, china
 from .clock import Clock, Pause
+from .days import WorkingDays
 from .errors import CalendarCoverageError, OverrideError
 from .hours import DEFAULT_OFFICE_HOURS, OfficeHours
 from .override_files import DaySpec, OverrideFile, load_override
 from .schedule import DayInfo
+from .zone import HALL_TZ
 
 __all__ = [
     "DEFAULT_OFFICE_HOURS",
+    "HALL_TZ",
     "CalendarCoverageError",
     "Clock",
     "DayInfo",
@@ -18,6 +21,7 @@ __all__ = [
     "OverrideFile",
     "Pause",
     "WorkingCalendar",
+    "WorkingDays",
     "china",
     "load_override",
 ]

@@ -6,12 +6,10 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from calendars import HALL_TZ  # the calendar owns the hall's zone; kernel code imports it here
 from kernel.actions import FoldState
 from kernel.models import Decision, Due, ItemDecision, Limits, Missing, TimeLimit
-
-HALL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def due(calendar: Any, start: datetime, limit: TimeLimit) -> date | datetime:
