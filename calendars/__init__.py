@@ -3,6 +3,7 @@
 from .calendar import WorkingCalendar, china
 from .clock import Clock, Pause
 from .days import WorkingDays
+from .deadline import Deadline
 from .errors import CalendarCoverageError, OverrideError
 from .hours import DEFAULT_OFFICE_HOURS, OfficeHours
 from .override_files import DaySpec, OverrideFile, load_override
@@ -16,6 +17,7 @@ __all__ = [
     "Clock",
     "DayInfo",
     "DaySpec",
+    "Deadline",
     "OfficeHours",
     "OverrideError",
     "OverrideFile",

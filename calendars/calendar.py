@@ -1,10 +1,10 @@
-"""WorkingCalendar: working days with office hours and clocks, and the cached `china()`."""
+"""WorkingCalendar: working days with office hours and clocks, `due()`, and the cached `china()`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from .clock import Clock
 from .days import WorkingDays
+from .deadline import Deadline, limit_parts
 from .hours import DEFAULT_OFFICE_HOURS, OfficeHours, add_office_hours
 from .override_files import (
     LoadedOverride,
@@ -22,10 +23,11 @@ from .override_files import (
     normalise_region,
 )
 from .schedule import Schedule, build_schedule
+from .zone import aware
 
 
 class WorkingCalendar(WorkingDays):
-    """The working days of `WorkingDays`, with office hours and clocks."""
+    """The working days of `WorkingDays`, with office hours, clocks and `due()`."""
 
     def __init__(
         self,
@@ -40,6 +42,19 @@ class WorkingCalendar(WorkingDays):
     def tz(self) -> ZoneInfo:
         """The office's zone (the hall's, Asia/Shanghai, unless its office hours say otherwise)."""
         return self.office_hours.tz
+
+    # -- the one place a limit becomes a due date ----------------------------------------------
+    def due(self, start: dt.date | dt.datetime, limit: Any) -> Deadline:
+        """When `limit` counted from `start` ends; `start` itself is never counted.
+
+        `limit` is (unit, amount) or any object with `.unit` and `.amount`: working_days and
+        calendar_days give a date (a calendar-day limit ending on a rest day moves to the next
+        working day, 民法典 art. 203); office_hours gives a moment and needs `start` as a moment;
+        on_the_spot (即办) gives the day the office is next open. A moment's day is its date in
+        the office's zone.
+        """
+        unit, amount = limit_parts(limit)
+        return Deadline(_COUNT[unit](self, start, amount))
 
     # -- hours ------------------------------------------------------------------------------
     def add_office_hours(
@@ -66,6 +81,43 @@ class WorkingCalendar(WorkingDays):
     def __repr__(self) -> str:
         years = self.covered_years
         return f"<WorkingCalendar region={self.region} years={years[0]}–{years[-1]}>"
+
+
+def _day(cal: WorkingCalendar, start: dt.date | dt.datetime) -> dt.date:
+    """The day a start falls on: a date itself, or a moment's date in the office's zone."""
+    return aware(start).astimezone(cal.tz).date() if isinstance(start, dt.datetime) else start
+
+
+def _working_days(cal: WorkingCalendar, start: dt.date | dt.datetime, n: int) -> dt.date:
+    return cal.add_working_days(_day(cal, start), n)
+
+
+def _calendar_days(cal: WorkingCalendar, start: dt.date | dt.datetime, n: int) -> dt.date:
+    return cal.add_calendar_days(_day(cal, start), n)
+
+
+def _office_hours(cal: WorkingCalendar, start: dt.date | dt.datetime, hours: Any) -> dt.datetime:
+    if not isinstance(start, dt.datetime):
+        raise TypeError(f"office hours count from a moment, not from the day {start}")
+    return cal.add_office_hours(start, hours)
+
+
+def _on_the_spot(cal: WorkingCalendar, start: dt.date | dt.datetime, amount: int) -> dt.date:
+    """即办: the day the office is next open, at or after `start` (today while it is open)."""
+    if amount:
+        raise ValueError(f"an on-the-spot limit has amount 0, got {amount!r}")
+    if isinstance(start, dt.datetime):
+        return cal.add_office_hours(start, 0).date()
+    return cal.add_working_days(start, 0)
+
+
+# One counting rule per unit; a new unit (e.g. clock hours for urgent documents) is one entry.
+_COUNT: dict[str, Callable[[WorkingCalendar, Any, Any], dt.date | dt.datetime]] = {
+    "working_days": _working_days,
+    "calendar_days": _calendar_days,
+    "office_hours": _office_hours,
+    "on_the_spot": _on_the_spot,
+}
 
 
 OverrideLike = str | os.PathLike[str] | OverrideFile | Mapping[str, Any]

@@ -100,8 +100,8 @@ def _int(text: str, what: str) -> int:
 
 def _add(args: argparse.Namespace, cal: WorkingCalendar) -> str:
     start, n = _date(args.date), _int(args.n, "N")
-    due = cal.add_calendar_days(start, n) if args.calendar_days else cal.add_working_days(start, n)
-    return due.isoformat()
+    due = cal.due(start, ("calendar_days" if args.calendar_days else "working_days", n))
+    return due.day.isoformat()
 
 
 def _between(args: argparse.Namespace, cal: WorkingCalendar) -> str:
@@ -121,7 +121,7 @@ def _hours(args: argparse.Namespace, cal: WorkingCalendar) -> str:
         )
     except InvalidOperation as e:
         raise ValueError(f"expected hours such as 1.5 or minutes such as 90m, got {text!r}") from e
-    return cal.add_office_hours(start, amount).isoformat(timespec="minutes")
+    return cal.due(start, ("office_hours", amount)).when.isoformat(timespec="minutes")
 
 
 def _day(args: argparse.Namespace, cal: WorkingCalendar) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
@@ -10,18 +10,6 @@ from typing import Any
 from calendars import HALL_TZ  # the calendar owns the hall's zone; kernel code imports it here
 from kernel.actions import FoldState
 from kernel.models import Decision, Due, ItemDecision, Limits, Missing, TimeLimit
-
-
-def due(calendar: Any, start: datetime, limit: TimeLimit) -> date | datetime:
-    """When a limit counted from ``start`` (the day of acceptance, itself not counted) ends."""
-    local = start.astimezone(HALL_TZ)
-    if limit.unit == "working_days":
-        return calendar.add_working_days(local.date(), limit.amount)
-    if limit.unit == "calendar_days":
-        return calendar.add_calendar_days(local.date(), limit.amount)
-    if limit.unit == "office_hours":
-        return calendar.add_office_hours(local, limit.amount)
-    return local.date()
 
 
 def compression(legal: TimeLimit, committed: TimeLimit) -> float | None:
@@ -44,6 +32,10 @@ def _missing(state: FoldState) -> list[Missing]:
     return out
 
 
+def _day(when: date | datetime | None) -> date | None:
+    return when.date() if isinstance(when, datetime) else when
+
+
 _NO_DUE = Due()
 
 
@@ -59,8 +51,9 @@ def _limits(legal: TimeLimit, committed: TimeLimit) -> Limits:
 
 @lru_cache(maxsize=16384)
 def _dues(calendar: Any, start: date | datetime, limits: Limits) -> Due:
-    at = start if isinstance(start, datetime) else datetime.combine(start, time(12), HALL_TZ)
-    return Due(legal=due(calendar, at, limits.legal), committed=due(calendar, at, limits.committed))
+    """Both due dates from the calendar's `due`, the one place a limit becomes a date."""
+    return Due(legal=calendar.due(start, limits.legal).when,
+               committed=calendar.due(start, limits.committed).when)
 
 
 @lru_cache(maxsize=16384)
@@ -110,18 +103,13 @@ def fold(state: FoldState, calendar: Any, start: datetime, trace: list) -> Decis
 
 def _supplement_by(state: FoldState, calendar: Any, start: datetime, main: ItemDecision) -> date:
     """The supplement date: the rule's own limit, never past the committed due date."""
-    by = due(calendar, start, state.supplement_within or main.time_limits.committed)
-    by = by.date() if isinstance(by, datetime) else by
-    committed_due = main.due.committed
-    if isinstance(committed_due, datetime):
-        committed_due = committed_due.date()
+    by = calendar.due(start, state.supplement_within or main.time_limits.committed).day
+    committed_due = _day(main.due.committed)
     return min(by, committed_due) if committed_due else by
 
 
 def _latest(d: ItemDecision) -> tuple:
-    when = d.due.committed
-    stamp = when.date() if isinstance(when, datetime) else when
-    return (stamp or date.min, d.time_limits.legal.unit == "working_days",
+    return (_day(d.due.committed) or date.min, d.time_limits.legal.unit == "working_days",
             d.time_limits.legal.amount)
 
 
@@ -155,3 +143,7 @@ def notices(d: Any, state: FoldState) -> list[str]:
                    f"{_list(d.tolerated)}。逾期未补齐的将再次通知；再次通知后仍未在规定期限内补齐的，"
                    "终止办理并退回申请材料，失信情况记入信用档案。")
     return out
+
+
+def _day(when: date | datetime | None) -> date | None:
+    return when.date() if isinstance(when, datetime) else when
