@@ -51,10 +51,13 @@ class WorkingCalendar(WorkingDays):
         calendar_days give a date (a calendar-day limit ending on a rest day moves to the next
         working day, 民法典 art. 203); office_hours gives a moment and needs `start` as a moment;
         on_the_spot (即办) gives the day the office is next open. A moment's day is its date in
-        the office's zone.
+        the office's zone. The answer is provisional when it counted through a year whose
+        notice is not yet published.
         """
         unit, amount = limit_parts(limit)
-        return Deadline(_COUNT[unit](self, start, amount))
+        when = _COUNT[unit](self, start, amount)
+        end = when.date() if isinstance(when, dt.datetime) else when
+        return Deadline(when, self.provisional_between(_day(self, start), end))
 
     # -- hours ------------------------------------------------------------------------------
     def add_office_hours(

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
 from .calendar import WorkingCalendar, china
+from .deadline import Deadline
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -75,12 +76,23 @@ def _wrap(command: Callable[[argparse.Namespace, WorkingCalendar], str]) -> Call
             cal = china(args.region, args.override)
             print(command(args, cal))
         except (ValueError, TypeError) as e:
-            # Coverage and override errors are ValueErrors: one line, exit 2, never a date.
-            print(f"onetrip calendar: error: {' '.join(str(e).split())}", file=sys.stderr)
-            return 2
+            return _error(e)
         return 0
 
     return run
+
+
+def _error(e: Exception) -> int:
+    # Coverage and override errors are ValueErrors: one line, exit 2, never a date.
+    print(f"onetrip calendar: error: {' '.join(str(e).split())}", file=sys.stderr)
+    return 2
+
+
+def _answer(deadline: Deadline, text: str) -> str:
+    """The date on stdout for scripts; a provisional one is said on stderr, never hidden."""
+    if deadline.provisional:
+        print(f"onetrip calendar: provisional: {deadline.note}", file=sys.stderr)
+    return text
 
 
 def _date(text: str) -> dt.date:
@@ -101,7 +113,7 @@ def _int(text: str, what: str) -> int:
 def _add(args: argparse.Namespace, cal: WorkingCalendar) -> str:
     start, n = _date(args.date), _int(args.n, "N")
     due = cal.due(start, ("calendar_days" if args.calendar_days else "working_days", n))
-    return due.day.isoformat()
+    return _answer(due, due.day.isoformat())
 
 
 def _between(args: argparse.Namespace, cal: WorkingCalendar) -> str:
@@ -121,14 +133,16 @@ def _hours(args: argparse.Namespace, cal: WorkingCalendar) -> str:
         )
     except InvalidOperation as e:
         raise ValueError(f"expected hours such as 1.5 or minutes such as 90m, got {text!r}") from e
-    return cal.due(start, ("office_hours", amount)).when.isoformat(timespec="minutes")
+    due = cal.due(start, ("office_hours", amount))
+    return _answer(due, due.when.isoformat(timespec="minutes"))
 
 
 def _day(args: argparse.Namespace, cal: WorkingCalendar) -> str:
     day = _date(args.date)
     kind = "working day" if cal.is_working_day(day) else "rest day"
     info = cal.info(day)
-    return f"{day} {day:%a} {kind}" + (f"  {info.name}  [{info.source}]" if info else "")
+    text = f"{day} {day:%a} {kind}" + (f"  {info.name}  [{info.source}]" if info else "")
+    return text + ("  (provisional)" if day.year in cal.provisional_years else "")
 
 
 def _year(args: argparse.Namespace, cal: WorkingCalendar) -> str:
@@ -140,4 +154,6 @@ def _year(args: argparse.Namespace, cal: WorkingCalendar) -> str:
 
 
 def _coverage(args: argparse.Namespace, cal: WorkingCalendar) -> str:
-    return " ".join(str(y) for y in cal.covered_years)
+    known = " ".join(str(y) for y in cal.covered_years)
+    later = " ".join(str(y) for y in cal.provisional_years)
+    return known + (f"\nprovisional: {later}" if later else "")

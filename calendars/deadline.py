@@ -1,17 +1,34 @@
-"""Deadline: when a limit ends, as `WorkingCalendar.due` answers it."""
+"""Deadline: when a limit ends, and which not-yet-published years the answer counted through."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any, NamedTuple
 
+from .statutory import note as statutory_note
+
 UNITS = ("working_days", "calendar_days", "office_hours", "on_the_spot")
 
 
 class Deadline(NamedTuple):  # a tuple: built on every deadline, it must be cheap
-    """The answer of `WorkingCalendar.due`: a date (day units) or a moment (hour units)."""
+    """The answer of `WorkingCalendar.due`: a date (day units) or a moment (hour units).
+
+    `provisional_years` lists the years counted through whose holiday notice is not yet
+    published: their statutory days were used and no 调休, so the date may move when the
+    notice arrives. Empty for an answer on known years only.
+    """
 
     when: dt.date | dt.datetime
+    provisional_years: tuple[int, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.provisional_years)
+
+    @property
+    def note(self) -> str | None:
+        """Why the date may move, in Chinese for notices; None when it is firm."""
+        return statutory_note(self.provisional_years) if self.provisional_years else None
 
     @property
     def day(self) -> dt.date:

@@ -50,6 +50,7 @@ def test_every_unit(start: dt.date, limit: object, due: dt.date) -> None:
     answer = china().due(start, limit)
     assert isinstance(answer, Deadline)
     assert answer.when == due and type(answer.when) is type(due)
+    assert not answer.provisional and answer.note is None
 
 
 @settings(deadline=None)  # the first example may build the cached calendar
