@@ -171,6 +171,20 @@ def test_case_errors(kernel):
     call(kernel, steps)
 
 
+def test_a_year_without_a_notice_is_answered_provisionally(kernel):
+    async def steps(c):
+        s, decision = await json_of(await c.post("/v1/evaluate", json={
+            **application(), "submitted_at": "2026-12-01T10:00:00+08:00"}))
+        assert (s, decision["due"]["committed"], decision["due"]["provisional"]) == (
+            200, "2027-01-08", True)
+        s, end = await json_of(await c.get("/v1/calendar/deadline", params={
+            "start": "2026-12-01", "working_days": "27"}))
+        assert (s, end["due"], end["provisional"]) == (200, "2027-01-08", True)
+        assert "2027年节假日安排尚未公布" in end["provisional_note"]
+
+    call(kernel, steps)
+
+
 def test_terminated_case_cannot_complete(kernel):
     async def steps(c):
         cid = (await (await c.post("/v1/cases", json=tolerated_application())).json())["id"]

@@ -46,3 +46,8 @@ def test_the_fold_uses_the_calendars_due_for_every_unit(make_kernel, item, at, l
     begin = start if "office_hours" in (limits.legal.unit, limits.committed.unit) else start.date()
     assert decision.due.committed == kernel.calendar.due(begin, limits.committed).when
 
+
+def test_calendar_days_into_2027_are_provisional(make_kernel):
+    _, decision, _ = _decide(make_kernel, "U-CAL", "2026-12-20T10:00:00+08:00")
+    # 20 Dec + 15 days = Monday 4 Jan 2027: a working day only if 2027's notice agrees.
+    assert decision.due.legal == date(2027, 1, 4) and decision.due.provisional_years == (2027,)
