@@ -6,6 +6,7 @@ from .days import WorkingDays
 from .deadline import Deadline
 from .errors import CalendarCoverageError, OverrideError
 from .hours import DEFAULT_OFFICE_HOURS, OfficeHours
+from .install import Installed, install_override
 from .override_files import DaySpec, OverrideFile, load_override
 from .schedule import DayInfo
 from .zone import HALL_TZ
@@ -18,6 +19,7 @@ __all__ = [
     "DayInfo",
     "DaySpec",
     "Deadline",
+    "Installed",
     "OfficeHours",
     "OverrideError",
     "OverrideFile",
@@ -25,5 +27,6 @@ __all__ = [
     "WorkingCalendar",
     "WorkingDays",
     "china",
+    "install_override",
     "load_override",
 ]

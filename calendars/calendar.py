@@ -22,8 +22,10 @@ from .override_files import (
     load_override,
     normalise_region,
 )
-from .schedule import Schedule, build_schedule
+from .schedule import Schedule, build_schedule, folder_overrides, notice_folder
 from .zone import aware
+
+_Origin = tuple[str | None, tuple[str | OverrideFile, ...], str | None]
 
 
 class WorkingCalendar(WorkingDays):
@@ -34,9 +36,12 @@ class WorkingCalendar(WorkingDays):
         schedule: Schedule,
         region: str | None = None,
         office_hours: OfficeHours = DEFAULT_OFFICE_HOURS,
+        *,
+        origin: _Origin | None = None,
     ) -> None:
         super().__init__(schedule, region)
         self.office_hours = office_hours
+        self._origin = origin  # how china() built it (region, overrides, folder): reloaded()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -80,6 +85,17 @@ class WorkingCalendar(WorkingDays):
     def clock(self, limit: int | None = None) -> Clock:
         """A new Clock for one case on this calendar."""
         return Clock(self, limit)
+
+    def reloaded(self) -> WorkingCalendar:
+        """This calendar built again from its files as they are now (after a notice is loaded):
+        compare `provisional_years` to see which years the new files settled."""
+        if self._origin is None:
+            raise TypeError("only a calendar from china() knows its files")
+        china.cache_clear()
+        region, keys, folder = self._origin
+        fresh = _china(region, keys, folder)
+        same = fresh.office_hours == self.office_hours
+        return fresh if same else fresh.with_office_hours(self.office_hours)
 
     def __repr__(self) -> str:
         years = self.covered_years
@@ -126,12 +142,17 @@ _COUNT: dict[str, Callable[[WorkingCalendar, Any, Any], dt.date | dt.datetime]] 
 OverrideLike = str | os.PathLike[str] | OverrideFile | Mapping[str, Any]
 
 
-def china(region: str | None = None, overrides: Iterable[OverrideLike] = ()) -> WorkingCalendar:
+def china(
+    region: str | None = None,
+    overrides: Iterable[OverrideLike] = (),
+    folder: str | os.PathLike[str] | None = None,
+) -> WorkingCalendar:
     """The working calendar of mainland China, or of one region (ISO 3166-2:CN code, e.g. "GX").
 
-    `overrides` are extra override files (paths) or override objects, applied after the bundled
-    ones; calendars are cached per (region, overrides), so repeated calls are cheap.
-    Paths are read once: call `china.cache_clear()` after editing a file.
+    Layers, in order: the bundled override files, the hall's notice folder (`folder`, by default
+    $ONETRIP_CALENDAR_DIR if set; see `install_override`), then `overrides` (paths or override
+    objects). Calendars are cached per (region, overrides, folder), so repeated calls are cheap;
+    files are read once: call `china.cache_clear()` (or `reloaded()`) after editing one.
     """
     code = None if region is None else normalise_region(region)
     keys: list[str | OverrideFile] = []
@@ -142,15 +163,21 @@ def china(region: str | None = None, overrides: Iterable[OverrideLike] = ()) -> 
             keys.append(from_object(item).spec)
         else:
             keys.append(str(Path(item).resolve()))
-    return _china(code, tuple(keys))
+    return _china(code, tuple(keys), _folder_key(folder))
+
+
+def _folder_key(folder: str | os.PathLike[str] | None = None) -> str | None:
+    found = notice_folder() if folder is None else Path(folder).resolve()
+    return None if found is None else str(found)
 
 
 @lru_cache(maxsize=64)
-def _china(region: str | None, keys: tuple[str | OverrideFile, ...]) -> WorkingCalendar:
-    layers: list[LoadedOverride] = [
-        load_override(k) if isinstance(k, str) else from_object(k) for k in keys
-    ]
-    return WorkingCalendar(build_schedule(region, layers), region)
+def _china(
+    region: str | None, keys: tuple[str | OverrideFile, ...], folder: str | None
+) -> WorkingCalendar:
+    layers: list[LoadedOverride] = [*folder_overrides(None if folder is None else Path(folder))]
+    layers += [load_override(k) if isinstance(k, str) else from_object(k) for k in keys]
+    return WorkingCalendar(build_schedule(region, layers), region, origin=(region, keys, folder))
 
 
 china.cache_clear = _china.cache_clear  # type: ignore[attr-defined]

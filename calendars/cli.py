@@ -1,4 +1,4 @@
-"""`onetrip calendar …` commands: deadlines, working-day counts and a year's schedule."""
+"""`onetrip calendar …` commands: deadlines, working-day counts, a year's schedule, new notices."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 from .calendar import WorkingCalendar, china
 from .deadline import Deadline
+from .install import install_override
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -63,6 +64,13 @@ def register(subparsers: Any) -> None:
 
     p = sub.add_parser("coverage", parents=[common], help="years whose schedule is known")
     p.set_defaults(func=_wrap(_coverage))
+
+    p = sub.add_parser("load", help="check a notice's override file and add it to the hall's "
+                       "notice folder")
+    p.add_argument("file", help="override file (YAML) copying a State Council notice")
+    p.add_argument("--dir", help="notice folder (default: $ONETRIP_CALENDAR_DIR)")
+    p.add_argument("--replace", action="store_true", help="replace a file of the same name")
+    p.set_defaults(func=_load)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -157,3 +165,14 @@ def _coverage(args: argparse.Namespace, cal: WorkingCalendar) -> str:
     known = " ".join(str(y) for y in cal.covered_years)
     later = " ".join(str(y) for y in cal.provisional_years)
     return known + (f"\nprovisional: {later}" if later else "")
+
+
+def _load(args: argparse.Namespace) -> int:
+    try:
+        done = install_override(args.file, args.dir, replace=args.replace)
+    except (ValueError, OSError) as e:
+        return _error(e)
+    covers = " ".join(map(str, done.covers)) or "no whole year"
+    settled = " ".join(map(str, done.settled)) or "none"
+    print(f"{done.path}: covers {covers}; no longer provisional: {settled}")
+    return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,6 +17,8 @@ from .override_files import LoadedOverride, load_override
 from .statutory import rest_days, statute
 
 OVERRIDE_DIR = Path(__file__).with_name("overrides")
+# The hall's own folder of notices published after this release (`onetrip calendar load`).
+FOLDER_ENV = "ONETRIP_CALENDAR_DIR"
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,19 @@ def package_entries() -> dict[dt.date, DayInfo]:
 def bundled_overrides() -> tuple[LoadedOverride, ...]:
     """The override files shipped in calendars/overrides/, in file-name order."""
     return tuple(load_override(p) for p in sorted(OVERRIDE_DIR.glob("*.yaml")))
+
+
+def notice_folder() -> Path | None:
+    """The hall's notice folder, from $ONETRIP_CALENDAR_DIR; None when it is not set."""
+    value = os.environ.get(FOLDER_ENV, "").strip()
+    return Path(value).resolve() if value else None
+
+
+def folder_overrides(folder: Path | None) -> tuple[LoadedOverride, ...]:
+    """The override files in a hall's own folder (notices loaded since release), by name."""
+    if folder is None or not folder.is_dir():
+        return ()
+    return tuple(load_override(p) for p in sorted(folder.glob("*.yaml")))
 
 
 def build_schedule(region: str | None, layers: Iterable[LoadedOverride]) -> Schedule:

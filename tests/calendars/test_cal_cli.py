@@ -84,3 +84,14 @@ def test_a_provisional_date_is_printed_and_said_so(capsys: pytest.CaptureFixture
     code, out, _ = run(capsys, "day", "2027-02-09")
     assert "rest day  春节（补假）" in out and out.rstrip().endswith("(provisional)")
 
+
+def test_load_checks_and_installs_a_notice(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ONETRIP_CALENDAR_DIR", str(tmp_path))
+    code, out, err = run(capsys, "load", str(DATA / "fixture_2027.yaml"))
+    assert (code, err) == (0, "")
+    assert out.strip().endswith("covers 2027; no longer provisional: 2027")
+    assert run(capsys, "add", "2027-02-04", "1") == (0, "2027-02-12\n", "")
+    code, out, err = run(capsys, "load", str(DATA / "bad_date.yaml"))
+    assert (code, out) == (2, "") and "bad_date.yaml:4" in err

@@ -8,7 +8,7 @@ from pathlib import Path
 import holidays
 import pytest
 
-from calendars import HALL_TZ, CalendarCoverageError, china
+from calendars import HALL_TZ, CalendarCoverageError, OverrideError, china, install_override
 from calendars.statutory import rest_days
 
 DATA = Path(__file__).with_name("data")
@@ -122,3 +122,36 @@ def test_regions_with_days_of_their_own_get_no_guessed_years() -> None:
     assert china("ZJ").provisional_years == china().provisional_years
     assert china("GX").provisional_years == ()  # 壮族三月三 of 2027 is not declared
 
+
+def test_installing_a_notice_settles_its_year(tmp_path, monkeypatch) -> None:
+    folder = tmp_path / "notices"
+    monkeypatch.setenv("ONETRIP_CALENDAR_DIR", str(folder))
+    china.cache_clear()
+    before = china()
+    assert before.due(D("2027-02-04"), ("working_days", 1)).provisional
+    done = install_override(FIXTURE_2027)
+    assert (done.path, done.covers, done.settled) == (folder / FIXTURE_2027.name, (2027,), (2027,))
+    after = before.reloaded()
+    assert after is not before and 2027 in after.covered_years
+    assert after.due(D("2027-02-04"), ("working_days", 1)).when == D("2027-02-12")
+    assert china() is after  # new calendars read the folder too
+    monkeypatch.delenv("ONETRIP_CALENDAR_DIR")
+    assert 2027 not in china().covered_years
+
+
+def test_a_bad_notice_is_refused_and_the_folder_left_alone(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("ONETRIP_CALENDAR_DIR", raising=False)
+    bad = tmp_path / "bad-2027.yaml"
+    bad.write_text("source: x\ncovers: [2027]\nremove_holidays: [2027-03-03]\n",
+                   encoding="utf-8")
+    with pytest.raises(OverrideError, match="bad-2027.yaml:3"):
+        install_override(bad, tmp_path / "notices")
+    assert list((tmp_path / "notices").iterdir()) == []
+    install_override(FIXTURE_2027, tmp_path / "notices")
+    other = tmp_path / FIXTURE_2027.name
+    other.write_text(FIXTURE_2027.read_text(encoding="utf-8") + "# changed\n", encoding="utf-8")
+    with pytest.raises(OverrideError, match="exists"):
+        install_override(other, tmp_path / "notices")
+    assert install_override(other, tmp_path / "notices", replace=True).covers == (2027,)
+    with pytest.raises(OverrideError, match="ONETRIP_CALENDAR_DIR"):
+        install_override(FIXTURE_2027)
