@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from calendars import HALL_TZ  # the calendar owns the hall's zone; kernel code imports it here
 from kernel.actions import FoldState
 from kernel.models import Decision, Due, ItemDecision, Limits, Missing, TimeLimit
-
-HALL_TZ = ZoneInfo("Asia/Shanghai")
-
-
-def due(calendar: Any, start: datetime, limit: TimeLimit) -> date | datetime:
-    """When a limit counted from ``start`` (the day of acceptance, itself not counted) ends."""
-    local = start.astimezone(HALL_TZ)
-    if limit.unit == "working_days":
-        return calendar.add_working_days(local.date(), limit.amount)
-    if limit.unit == "calendar_days":
-        return calendar.add_calendar_days(local.date(), limit.amount)
-    if limit.unit == "office_hours":
-        return calendar.add_office_hours(local, limit.amount)
-    return local.date()
 
 
 def compression(legal: TimeLimit, committed: TimeLimit) -> float | None:
@@ -61,8 +47,12 @@ def _limits(legal: TimeLimit, committed: TimeLimit) -> Limits:
 
 @lru_cache(maxsize=16384)
 def _dues(calendar: Any, start: date | datetime, limits: Limits) -> Due:
-    at = start if isinstance(start, datetime) else datetime.combine(start, time(12), HALL_TZ)
-    return Due(legal=due(calendar, at, limits.legal), committed=due(calendar, at, limits.committed))
+    """Both due dates from the calendar's `due`, flagged when either is only provisional."""
+    legal, committed = calendar.due(start, limits.legal), calendar.due(start, limits.committed)
+    # Both count from one start, so the later date's provisional years include the other's.
+    wider = max(legal, committed, key=lambda d: len(d.provisional_years))
+    return Due(legal=legal.when, committed=committed.when, provisional=wider.provisional,
+               provisional_years=wider.provisional_years, provisional_note=wider.note)
 
 
 @lru_cache(maxsize=16384)
@@ -112,18 +102,13 @@ def fold(state: FoldState, calendar: Any, start: datetime, trace: list) -> Decis
 
 def _supplement_by(state: FoldState, calendar: Any, start: datetime, main: ItemDecision) -> date:
     """The supplement date: the rule's own limit, never past the committed due date."""
-    by = due(calendar, start, state.supplement_within or main.time_limits.committed)
-    by = by.date() if isinstance(by, datetime) else by
-    committed_due = main.due.committed
-    if isinstance(committed_due, datetime):
-        committed_due = committed_due.date()
+    by = calendar.due(start, state.supplement_within or main.time_limits.committed).day
+    committed_due = _day(main.due.committed)
     return min(by, committed_due) if committed_due else by
 
 
 def _latest(d: ItemDecision) -> tuple:
-    when = d.due.committed
-    stamp = when.date() if isinstance(when, datetime) else when
-    return (stamp or date.min, d.time_limits.legal.unit == "working_days",
+    return (_day(d.due.committed) or date.min, d.time_limits.legal.unit == "working_days",
             d.time_limits.legal.amount)
 
 
@@ -150,10 +135,25 @@ def notices(d: Any, state: FoldState) -> list[str]:
         return [f"补正材料通知书（一次性告知）：您申请的{names}申请材料不齐全或不符合法定形式，"
                 f"请一次性补正以下全部材料：{_list(d.required)}。"]
     text = f"受理通知书：您申请的{names}已受理，{limits}"
-    text += f"，承诺于{d.due.committed}前办结。" if d.due.committed else "。"
+    committed = d.due.committed
+    text += f"，承诺于{committed}前办结{_may_move(committed, d.due)}。" if committed else "。"
     out = [text]
     if d.outcome == "accepted_with_tolerance":
-        out.append(f"容缺受理通知书：您已签署容缺受理承诺书，请于{d.supplement_by}前补齐以下材料："
+        out.append(f"容缺受理通知书：您已签署容缺受理承诺书，请于{d.supplement_by}"
+                   f"{_may_move(d.supplement_by, d.due)}前补齐以下材料："
                    f"{_list(d.tolerated)}。逾期未补齐的将再次通知；再次通知后仍未在规定期限内补齐的，"
                    "终止办理并退回申请材料，失信情况记入信用档案。")
     return out
+
+
+def _may_move(when: date | datetime | None, due: Due) -> str:
+    """Never a silent guess: a date counted on the statute alone says it may still move."""
+    day = _day(when)
+    # Provisional years follow the known ones: a date before the first of them is firm.
+    if not due.provisional_years or day is None or day.year < due.provisional_years[0]:
+        return ""
+    return f"（{due.provisional_note}）"
+
+
+def _day(when: date | datetime | None) -> date | None:
+    return when.date() if isinstance(when, datetime) else when

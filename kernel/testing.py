@@ -26,6 +26,7 @@ class _Spec(BaseModel):
 class Dues(_Spec):
     legal: date | None = None
     committed: date | None = None
+    provisional: bool | None = Field(None, description="counted through an unpublished year")
 
 
 class Expect(_Spec):
@@ -152,7 +153,8 @@ def compare(expect: Expect, d: Decision) -> list[str]:
         "tolerated": sorted(m.material for m in d.tolerated),
         "required": sorted(m.material for m in d.required),
         "supplement_by": d.supplement_by, "compression_rate": d.time_limits.compression_rate,
-        "due": Dues(legal=_day(d.due.legal), committed=_day(d.due.committed)),
+        "due": Dues(legal=_day(d.due.legal), committed=_day(d.due.committed),
+                    provisional=d.due.provisional),
     }
     out = []
     for field in ("outcome", "items", "waived", "tolerated", "required", "supplement_by",

@@ -189,10 +189,7 @@ class Lifecycle:
     def _renotify(self, s: Session, case: Case, at: datetime) -> tuple:
         grace = TimeLimit.model_validate(case.decision.get("supplement_grace") or DEFAULT_GRACE)
         noticed = at.astimezone(HALL_TZ).date()
-        cal = self.kernel.calendar
-        case.grace_by = (cal.add_working_days(noticed, grace.amount)
-                         if grace.unit == "working_days"
-                         else cal.add_calendar_days(noticed, grace.amount))
+        case.grace_by = self.kernel.calendar.due(noticed, grace).day
         case.state = "re_notified"
         timers.schedule(s, case.id, "grace_due", day_after(case.grace_by))
         return self._event(s, case, "re_notified", at, {

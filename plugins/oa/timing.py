@@ -21,15 +21,9 @@ def due_at(cal: Any, start: datetime, limit: TimeLimit) -> datetime:
     Day limits end at the close of their last day; hour limits count office time only, so
     a step arriving at 17:00 on the eve of a holiday runs on after the holiday.
     """
-    local = start.astimezone(cal.office_hours.tz)
-    if limit.unit == "office_hours":
-        return cal.add_office_hours(local, limit.amount)
-    if limit.unit == "working_days":
-        return _close(cal, cal.add_working_days(local.date(), limit.amount))
-    if limit.unit == "calendar_days":
-        return _close(cal, cal.add_calendar_days(local.date(), limit.amount))
-    # On the spot (即办): by the close of the day the office next has open.
-    return _close(cal, cal.add_office_hours(local, 0).date())
+    when = cal.due(start, limit).when
+    # A day limit (即办 included: the day the office is next open) runs to that day's close.
+    return when if isinstance(when, datetime) else _close(cal, when)
 
 
 def _elapsed_today(cal: Any, when: datetime) -> int:
