@@ -1,4 +1,4 @@
-"""`onetrip calendar …` commands: deadlines, working-day counts and a year's schedule."""
+"""`onetrip calendar …` commands: deadlines, working-day counts, a year's schedule, new notices."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
 from .calendar import WorkingCalendar, china
+from .deadline import Deadline
+from .install import install_override
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -63,6 +65,13 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("coverage", parents=[common], help="years whose schedule is known")
     p.set_defaults(func=_wrap(_coverage))
 
+    p = sub.add_parser("load", help="check a notice's override file and add it to the hall's "
+                       "notice folder")
+    p.add_argument("file", help="override file (YAML) copying a State Council notice")
+    p.add_argument("--dir", help="notice folder (default: $ONETRIP_CALENDAR_DIR)")
+    p.add_argument("--replace", action="store_true", help="replace a file of the same name")
+    p.set_defaults(func=_load)
+
 
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_usage(sys.stderr)
@@ -75,12 +84,23 @@ def _wrap(command: Callable[[argparse.Namespace, WorkingCalendar], str]) -> Call
             cal = china(args.region, args.override)
             print(command(args, cal))
         except (ValueError, TypeError) as e:
-            # Coverage and override errors are ValueErrors: one line, exit 2, never a date.
-            print(f"onetrip calendar: error: {' '.join(str(e).split())}", file=sys.stderr)
-            return 2
+            return _error(e)
         return 0
 
     return run
+
+
+def _error(e: Exception) -> int:
+    # Coverage and override errors are ValueErrors: one line, exit 2, never a date.
+    print(f"onetrip calendar: error: {' '.join(str(e).split())}", file=sys.stderr)
+    return 2
+
+
+def _answer(deadline: Deadline, text: str) -> str:
+    """The date on stdout for scripts; a provisional one is said on stderr, never hidden."""
+    if deadline.provisional:
+        print(f"onetrip calendar: provisional: {deadline.note}", file=sys.stderr)
+    return text
 
 
 def _date(text: str) -> dt.date:
@@ -100,8 +120,8 @@ def _int(text: str, what: str) -> int:
 
 def _add(args: argparse.Namespace, cal: WorkingCalendar) -> str:
     start, n = _date(args.date), _int(args.n, "N")
-    due = cal.add_calendar_days(start, n) if args.calendar_days else cal.add_working_days(start, n)
-    return due.isoformat()
+    due = cal.due(start, ("calendar_days" if args.calendar_days else "working_days", n))
+    return _answer(due, due.day.isoformat())
 
 
 def _between(args: argparse.Namespace, cal: WorkingCalendar) -> str:
@@ -121,14 +141,16 @@ def _hours(args: argparse.Namespace, cal: WorkingCalendar) -> str:
         )
     except InvalidOperation as e:
         raise ValueError(f"expected hours such as 1.5 or minutes such as 90m, got {text!r}") from e
-    return cal.add_office_hours(start, amount).isoformat(timespec="minutes")
+    due = cal.due(start, ("office_hours", amount))
+    return _answer(due, due.when.isoformat(timespec="minutes"))
 
 
 def _day(args: argparse.Namespace, cal: WorkingCalendar) -> str:
     day = _date(args.date)
     kind = "working day" if cal.is_working_day(day) else "rest day"
     info = cal.info(day)
-    return f"{day} {day:%a} {kind}" + (f"  {info.name}  [{info.source}]" if info else "")
+    text = f"{day} {day:%a} {kind}" + (f"  {info.name}  [{info.source}]" if info else "")
+    return text + ("  (provisional)" if day.year in cal.provisional_years else "")
 
 
 def _year(args: argparse.Namespace, cal: WorkingCalendar) -> str:
@@ -140,4 +162,17 @@ def _year(args: argparse.Namespace, cal: WorkingCalendar) -> str:
 
 
 def _coverage(args: argparse.Namespace, cal: WorkingCalendar) -> str:
-    return " ".join(str(y) for y in cal.covered_years)
+    known = " ".join(str(y) for y in cal.covered_years)
+    later = " ".join(str(y) for y in cal.provisional_years)
+    return known + (f"\nprovisional: {later}" if later else "")
+
+
+def _load(args: argparse.Namespace) -> int:
+    try:
+        done = install_override(args.file, args.dir, replace=args.replace)
+    except (ValueError, OSError) as e:
+        return _error(e)
+    covers = " ".join(map(str, done.covers)) or "no whole year"
+    settled = " ".join(map(str, done.settled)) or "none"
+    print(f"{done.path}: covers {covers}; no longer provisional: {settled}")
+    return 0

@@ -19,14 +19,10 @@ negative once overdue. Events after `now` are ignored, so past moments can be re
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from .hours import local
-
-if TYPE_CHECKING:
-    from .calendar import WorkingCalendar
+from .days import WorkingDays
+from .zone import aware
 
 _OPEN = 1 << 62  # index beyond any calendar: a pause not yet resumed
 
@@ -43,7 +39,7 @@ class Pause:
 class Clock:
     """The clock of one case: start, pause(reason), resume, and its due date in working days."""
 
-    def __init__(self, calendar: WorkingCalendar, limit: int | None = None) -> None:
+    def __init__(self, calendar: WorkingDays, limit: int | None = None) -> None:
         self.calendar = calendar
         self.limit = limit
         self.started: dt.datetime | None = None
@@ -88,8 +84,8 @@ class Clock:
         now_day = self._day(now)
         if now < self._started():
             raise ValueError("`now` is before the clock started")
-        last = bisect_right(self.calendar._ords, now_day.toordinal()) - 1
-        self.calendar._check_years(self._started_day().year, now_day.year)
+        last = self.calendar.index_after(now_day) - 1
+        self.calendar.require_between(self._started_day(), now_day)
         if last < first:
             return 0
         excluded = sum(
@@ -117,12 +113,12 @@ class Clock:
                 break
             if hi >= lo:
                 index += hi - lo + 1
-        return self.calendar._day_at(index, start_day.year)
+        return self.calendar.day_at(index, start_day)
 
     # -- helpers ------------------------------------------------------------------------
     def _day(self, at: dt.datetime) -> dt.date:
-        day = local(at, self.calendar.office_hours).date()
-        self.calendar._ord(day)  # refuses days in unknown years
+        day = aware(at).astimezone(self.calendar.tz).date()
+        self.calendar.require(day)  # refuses days in years the calendar cannot count
         return day
 
     def _event(self, at: dt.datetime) -> None:
@@ -143,7 +139,7 @@ class Clock:
 
     def _first_index(self) -> int:
         """Index of the first working day after the start date (the start day never counts)."""
-        return bisect_right(self.calendar._ords, self._started_day().toordinal())
+        return self.calendar.index_after(self._started_day())
 
     def _limit(self, limit: int | None) -> int:
         n = self.limit if limit is None else limit
@@ -155,14 +151,14 @@ class Clock:
 
     def _excluded(self, now: dt.datetime | None) -> list[tuple[int, int]]:
         """Working-day index spans touched by a pause, as seen at `now` (None: all events)."""
-        ords = self.calendar._ords
+        days = self.calendar
         spans: list[tuple[int, int]] = []
         for p in self._pauses:
             if now is not None and p.start > now:
                 break
-            lo = bisect_left(ords, self._day(p.start).toordinal())
+            lo = days.index_from(self._day(p.start))
             open_ = p.end is None or (now is not None and p.end > now)
-            hi = _OPEN if open_ else bisect_right(ords, self._day(p.end).toordinal()) - 1
+            hi = _OPEN if open_ else days.index_after(self._day(p.end)) - 1
             if spans and lo <= spans[-1][1] + 1:
                 spans[-1] = (spans[-1][0], max(spans[-1][1], hi))  # same or adjacent day
             elif hi >= lo:

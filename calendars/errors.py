@@ -4,14 +4,19 @@ from __future__ import annotations
 
 
 class CalendarCoverageError(ValueError):
-    """A date falls in a year whose holiday schedule is not known: refuse rather than guess."""
+    """A date falls in a year the calendar cannot count: before the known years, in a region's
+    gap, or past the provisional ones. Refused rather than guessed."""
 
-    def __init__(self, year: int, covered: tuple[int, ...], region: str | None = None) -> None:
+    def __init__(self, year: int, covered: tuple[int, ...], region: str | None = None,
+                 provisional: tuple[int, ...] = ()) -> None:
         self.year = year
         self.covered = covered
         self.region = region
+        self.provisional = provisional
         scope = f"region {region}" if region else "China"
         known = _ranges(covered) or "none"
+        if provisional:
+            known += f"; counted provisionally: {_ranges(provisional)}"
         super().__init__(
             f"no official holiday schedule for {year} ({scope}; known years: {known}); "
             f"add an override file with `covers: [{year}]` listing that year's holidays and "

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_left
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-if TYPE_CHECKING:
-    from .calendar import WorkingCalendar
+from .days import WorkingDays
+from .zone import HALL_ZONE, aware
 
 _US_PER_MINUTE = 60_000_000
 
@@ -25,7 +23,7 @@ class OfficeHours(BaseModel):
         (dt.time(9, 0), dt.time(12, 0)),
         (dt.time(13, 30), dt.time(17, 30)),
     )
-    timezone: str = "Asia/Shanghai"
+    timezone: str = HALL_ZONE
 
     @field_validator("timezone")
     @classmethod
@@ -56,16 +54,17 @@ class OfficeHours(BaseModel):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    def _spans(self) -> list[tuple[int, int]]:
-        """(start, length) of each session in microseconds from midnight."""
-        return [(_us(s), _us(e) - _us(s)) for s, e in self.sessions]
-
 
 DEFAULT_OFFICE_HOURS = OfficeHours()
 
 
 def _us(t: dt.time) -> int:
     return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
+
+
+def _spans(office: OfficeHours) -> list[tuple[int, int]]:
+    """(start, length) of each session in microseconds from midnight."""
+    return [(_us(s), _us(e) - _us(s)) for s, e in office.sessions]
 
 
 def to_minutes(hours: int | float | Decimal | dt.timedelta) -> int:
@@ -102,20 +101,16 @@ def to_minutes(hours: int | float | Decimal | dt.timedelta) -> int:
 
 def local(d: dt.datetime, office: OfficeHours) -> dt.datetime:
     """`d` in the office time zone; naive datetimes are refused (whose 16:45 would it be?)."""
-    if not isinstance(d, dt.datetime):
-        raise TypeError(f"expected a datetime, got {type(d).__name__}: {d!r}")
-    if d.tzinfo is None or d.utcoffset() is None:
-        raise ValueError(f"naive datetime {d.isoformat()}: give a time zone, e.g. +08:00")
-    return d.astimezone(office.tz)
+    return aware(d).astimezone(office.tz)
 
 
 def add_office_hours(
-    cal: WorkingCalendar,
+    days: WorkingDays,
     start: dt.datetime,
     hours: int | float | Decimal | dt.timedelta,
     office: OfficeHours,
 ) -> dt.datetime:
-    """Count `hours` of office time from `start` on the calendar's working days.
+    """Count `hours` of office time from `start` on these working days.
 
     Time before opening, over lunch, after closing and on rest days does not count. A limit that
     runs out exactly at the end of a session is due at that end (12:00, not 13:30). A zero limit
@@ -123,19 +118,19 @@ def add_office_hours(
     """
     amount = to_minutes(hours) * _US_PER_MINUTE
     here = local(start, office)
-    spans = office._spans()
+    spans = _spans(office)
     per_day = sum(length for _, length in spans)
     # Office time elapsed on here's day before `here`, clipped to each session.
     t = _us(here.time())
     offset = sum(min(max(t - s, 0), length) for s, length in spans)
-    index = bisect_left(cal._ords, cal._ord(here.date()))
-    if index < len(cal._ords) and cal._ords[index] != here.date().toordinal():
+    index = days.index_from(here.date())
+    if not days.is_working_day(here.date()):
         offset = 0  # a rest day: counting starts at the next working day's opening
     position = index * per_day + offset + amount
     day_index, into = divmod(position, per_day)
     if into == 0 and amount > 0:
         day_index, into = day_index - 1, per_day  # ends at the close, not the next opening
-    day = cal._day_at(day_index, here.year)
+    day = days.day_at(day_index, here.date())
     cumulative = 0
     for s, length in spans:
         # With a positive limit the earlier session's end wins; a zero limit waits for opening.

@@ -1,8 +1,9 @@
-"""The day table: official dates from the `holidays` package plus override layers, and coverage."""
+"""The day table: official dates, statutory days of unpublished years, override layers, coverage."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,8 +14,11 @@ from holidays.countries.china import ChinaStaticHolidays
 
 from .errors import OverrideError
 from .override_files import LoadedOverride, load_override
+from .statutory import rest_days, statute
 
 OVERRIDE_DIR = Path(__file__).with_name("overrides")
+# The hall's own folder of notices published after this release (`onetrip calendar load`).
+FOLDER_ENV = "ONETRIP_CALENDAR_DIR"
 
 
 @dataclass(frozen=True)
@@ -25,12 +29,14 @@ class DayInfo:
     working: bool  # True: 调休 make-up working day; False: holiday (rest day)
     name: str
     source: str
+    provisional: bool = False  # from the statute, in a year whose notice is not yet known
 
 
 @dataclass(frozen=True)
 class Schedule:
     entries: dict[dt.date, DayInfo]
-    covered: frozenset[int]
+    covered: frozenset[int]  # years whose notice is known
+    provisional: frozenset[int] = frozenset()  # years counted on the statute alone
 
 
 # Days the package carries from a notice issued after the year's own, cited by a word of the
@@ -81,28 +87,53 @@ def bundled_overrides() -> tuple[LoadedOverride, ...]:
     return tuple(load_override(p) for p in sorted(OVERRIDE_DIR.glob("*.yaml")))
 
 
+def notice_folder() -> Path | None:
+    """The hall's notice folder, from $ONETRIP_CALENDAR_DIR; None when it is not set."""
+    value = os.environ.get(FOLDER_ENV, "").strip()
+    return Path(value).resolve() if value else None
+
+
+def folder_overrides(folder: Path | None) -> tuple[LoadedOverride, ...]:
+    """The override files in a hall's own folder (notices loaded since release), by name."""
+    if folder is None or not folder.is_dir():
+        return ()
+    return tuple(load_override(p) for p in sorted(folder.glob("*.yaml")))
+
+
 def build_schedule(region: str | None, layers: Iterable[LoadedOverride]) -> Schedule:
     """Apply the layers (bundled first, then extra) that apply to `region` over the package data.
 
     A national layer's `covers` adds years to the known set. A regional layer's `covers` limits
     the region to those years: once a region has days of its own, a year without its regional
-    notice is unknown there, even if the national schedule is known.
+    notice is unknown there, even if the national schedule is known. The years after the last
+    known one, up to the statute's horizon, get the statutory days and count provisionally.
     """
+    mine = [x for x in (*bundled_overrides(), *layers) if x.spec.region in (None, region)]
+    covered = set(package_years()).union(*(x.spec.covers for x in mine if x.spec.region is None))
+    provisional = _provisional_years(covered)
     entries = dict(package_entries())
-    covered = set(package_years())
-    regional: set[int] | None = None
-    for layer in (*bundled_overrides(), *layers):
-        spec = layer.spec
-        if spec.region is not None and spec.region != region:
-            continue
+    for year in sorted(provisional):
+        entries.update(_statutory_entries(year))
+    for layer in mine:
         _apply(entries, layer)
-        if spec.region is None:
-            covered.update(spec.covers)
-        elif spec.covers:
-            regional = (regional or set()) | set(spec.covers)
-    if regional is not None:
-        covered &= regional
-    return Schedule(entries, frozenset(covered))
+    regional = [set(x.spec.covers) for x in mine if x.spec.region is not None and x.spec.covers]
+    if regional:
+        own = set().union(*regional)
+        covered &= own
+        provisional &= own
+    return Schedule(entries, frozenset(covered), frozenset(provisional))
+
+
+def _provisional_years(covered: set[int]) -> set[int]:
+    """The years after the last known one, up to the horizon, that the statute can count."""
+    law, last = statute(), max(covered, default=0)
+    return set(range(max(last + 1, law.from_year), last + law.horizon + 1))
+
+
+def _statutory_entries(year: int) -> dict[dt.date, DayInfo]:
+    cited = f"{year}年放假安排尚未公布，暂按法定节假日计"
+    return {day: DayInfo(day, False, name, f"{source}（{cited}）", provisional=True)
+            for day, name, source in rest_days(year)}
 
 
 def _apply(entries: dict[dt.date, DayInfo], layer: LoadedOverride) -> None:

@@ -1,5 +1,33 @@
-"""onetrip kernel: models, hook contract, plugin manager, rulebook, decisions."""
+"""onetrip kernel: the public API that plugins, the sandbox and tests import from."""
 
-from kernel.manager import hookimpl
+from importlib import import_module
+from typing import Any
 
-__all__ = ["hookimpl"]
+from kernel.manager import PluginError, hookimpl
+
+# name -> module; loaded on first use, so `import kernel` (and `onetrip --help`) stays cheap
+_LAZY = {
+    "ActionRegistry": "kernel.actions", "FoldState": "kernel.actions",
+    "ItemRegistry": "kernel.catalogue", "UnknownItem": "kernel.catalogue",
+    "InputError": "kernel.core", "Kernel": "kernel.core",
+    "HALL_TZ": "kernel.decide",
+    "CaseContext": "kernel.facts", "FactRegistry": "kernel.facts",
+    "Application": "kernel.models", "Decision": "kernel.models", "Item": "kernel.models",
+    "TimeLimit": "kernel.models",
+    "Rulebook": "kernel.rulebook",
+    "Problem": "kernel.yamlsrc", "Source": "kernel.yamlsrc", "SourceError": "kernel.yamlsrc",
+}
+
+__all__ = ["PluginError", "hookimpl", *sorted(_LAZY)]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'kernel' has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

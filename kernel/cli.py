@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
-from pydantic import ValidationError
-
-from kernel.catalogue import UnknownItem
 from kernel.manager import PluginError, build_manager, call_each
 from kernel.yamlsrc import SourceError
+
+# What `onetrip --help` loads is what every command pays: the database and HTTP stacks,
+# the kernel core and the models are imported by the commands that use them.
 
 
 def _kernel(args: argparse.Namespace):
@@ -20,14 +22,34 @@ def _kernel(args: argparse.Namespace):
     return start_kernel(**({"db_url": args.db} if getattr(args, "db", None) else {}))
 
 
+def _dry_run_db(url: str | None) -> Any:
+    """The store a dry run reads: the configured database if there is one, else an empty one
+    in memory, so plugins that look things up (credit) still answer. A database file is
+    never created here and the kernel's tables are never migrated."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import StaticPool
+
+    # kernel.store.db.database_url's defaults, not imported: that module loads alembic
+    url = url or os.environ.get("ONETRIP_DATABASE_URL") or "sqlite:///onetrip.db"
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or (
+            parsed.database not in (None, "", ":memory:") and Path(parsed.database).is_file()):
+        return create_engine(url)
+    return create_engine("sqlite://", poolclass=StaticPool)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from kernel.core import InputError
+    from pydantic import ValidationError
+
+    from kernel.catalogue import UnknownItem
+    from kernel.core import InputError, Kernel
 
     try:
         data = json.loads(Path(args.case).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         return _fail(f"{args.case}: {exc}")
-    kernel = _kernel(args)
+    kernel = Kernel.start(open_db=lambda _: _dry_run_db(args.db))
     try:
         decision, _ = kernel.evaluate(data.get("application", data))
     except ValidationError as exc:
@@ -42,9 +64,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    from kernel.store import start_kernel
+    from kernel.core import Kernel
 
-    kernel = start_kernel()
+    kernel = Kernel.start()  # no store: linting reads rule files only
     try:
         dirs = [Path(p) for p in args.paths] or kernel.rule_dirs
         book = kernel.load_rules(dirs)
@@ -115,11 +137,14 @@ def _fail(message: str) -> int:
     return 2
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(pm: Any = None) -> argparse.ArgumentParser:
+    """The command line; plugins (``pm``, default every installed one) add their commands."""
     root = argparse.ArgumentParser(prog="onetrip", description=__doc__)
     sub = root.add_subparsers(dest="command", required=True)
     p = sub.add_parser("evaluate", help="print the decision for one application (dry run)")
     p.add_argument("case", help="application JSON file")
+    p.add_argument("--db", help="database to read credit records from (default "
+                   "ONETRIP_DATABASE_URL, or onetrip.db if it exists, else an empty one in memory)")
     p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("lint", help="check rule files; prints file:line: message")
     p.add_argument("paths", nargs="*", help="rule folders (default: those of the plugins)")
@@ -145,7 +170,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print a JSON Schema")
     p.add_argument("what", choices=["rules"])
     p.set_defaults(func=cmd_schema)
-    call_each(build_manager(), "onetrip_cli", subparsers=sub)
+    call_each(pm or build_manager(), "onetrip_cli", subparsers=sub)
     return root
 
 

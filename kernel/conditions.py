@@ -1,4 +1,4 @@
-"""Rule conditions: the YAML grammar, its compilation to durable_rules, and a reference.
+"""Rule conditions: the YAML grammar and its compilation to durable_rules.
 
 Grammar (one of):
 
@@ -161,30 +161,3 @@ def _positive(a: str, op: str, v: Any) -> dict:
         return {"$neq": {a: v[0]}} if len(v) == 1 else {"$and": [{"$neq": {a: x}} for x in v]}
     return {_DURABLE[op]: {a: v}}
 
-
-_PYOPS = {
-    "$neq": lambda x, y: x != y, "$lt": lambda x, y: x < y, "$lte": lambda x, y: x <= y,
-    "$gt": lambda x, y: x > y, "$gte": lambda x, y: x >= y,
-}
-
-
-def reference_match(expr: dict, doc: dict) -> bool:
-    """Evaluate a compiled expression in plain Python: the reference the engine is tested by."""
-    ((key, body),) = expr.items()
-    if key == "$and":
-        return all(reference_match(e, doc) for e in body)
-    if key == "$or":
-        return any(reference_match(e, doc) for e in body)
-    if key in ("$ex", "$nex"):
-        ((a, _),) = body.items()
-        return (a in doc) == (key == "$ex")
-    if key in _PYOPS:
-        ((a, v),) = body.items()
-        return a in doc and _same_kind(doc[a], v) and _PYOPS[key](doc[a], v)
-    return key in doc and _same_kind(doc[key], body) and doc[key] == body
-
-
-def _same_kind(x: Any, y: Any) -> bool:
-    if isinstance(x, bool) or isinstance(y, bool):
-        return isinstance(x, bool) and isinstance(y, bool)
-    return isinstance(x, str) == isinstance(y, str)

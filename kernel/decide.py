@@ -6,30 +6,17 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from calendars import HALL_TZ  # the calendar owns the hall's zone; kernel code imports it here
 from kernel.actions import FoldState
 from kernel.models import Decision, Due, ItemDecision, Limits, Missing, TimeLimit, Waiver
 
-HALL_TZ = ZoneInfo("Asia/Shanghai")
 # 行政许可法 art. 32 (4): the one-time correction notice within five days of receipt (working
 # days, art. 82); a notice not given by then means the application was accepted on receipt.
 CORRECTION_NOTICE = TimeLimit(unit="working_days", amount=5)
 # 行政许可法 art. 44: the licence certificate is issued and served within ten (working, art. 82)
 # days of the decision; a refusal's written decision is served within the same period.
 SERVICE = TimeLimit(unit="working_days", amount=10)
-
-
-def due(calendar: Any, start: datetime, limit: TimeLimit) -> date | datetime:
-    """When a limit counted from ``start`` (the day of acceptance, itself not counted) ends."""
-    local = start.astimezone(HALL_TZ)
-    if limit.unit == "working_days":
-        return calendar.add_working_days(local.date(), limit.amount)
-    if limit.unit == "calendar_days":
-        return calendar.add_calendar_days(local.date(), limit.amount)
-    if limit.unit == "office_hours":
-        return calendar.add_office_hours(local, limit.amount)
-    return local.date()
 
 
 def received_on(calendar: Any, at: datetime) -> date:
@@ -80,8 +67,12 @@ def _limits(legal: TimeLimit, committed: TimeLimit) -> Limits:
 
 @lru_cache(maxsize=16384)
 def _dues(calendar: Any, start: date | datetime, limits: Limits) -> Due:
-    at = start if isinstance(start, datetime) else datetime.combine(start, time(12), HALL_TZ)
-    return Due(legal=due(calendar, at, limits.legal), committed=due(calendar, at, limits.committed))
+    """Both due dates from the calendar's `due`, flagged when either is only provisional."""
+    legal, committed = calendar.due(start, limits.legal), calendar.due(start, limits.committed)
+    # Both count from one start, so the later date's provisional years include the other's.
+    wider = max(legal, committed, key=lambda d: len(d.provisional_years))
+    return Due(legal=legal.when, committed=committed.when, provisional=wider.provisional,
+               provisional_years=wider.provisional_years, provisional_note=wider.note)
 
 
 @lru_cache(maxsize=16384)
@@ -125,7 +116,7 @@ def fold(state: FoldState, calendar: Any, start: datetime, trace: list) -> Decis
         supplement_by=_supplement_by(state, calendar, start, main) if tolerated else None,
         supplement_grace=state.grace if tolerated else None, trace=trace,
         extension=state.extensions.get(main.item),
-        correction_notice_by=_date(due(calendar, start, CORRECTION_NOTICE))
+        correction_notice_by=calendar.due(start, CORRECTION_NOTICE).day
         if kind == "correction_required" else None,
         received_on=day.date(),
     )
@@ -144,8 +135,8 @@ def _supplement_by(state: FoldState, calendar: Any, start: datetime, main: ItemD
     """The supplement date: the rule's own limit, and never so late that less than the
     agency's review time is left before the committed due date."""
     committed = main.time_limits.committed
-    by = _date(due(calendar, start, state.supplement_within or committed))
-    latest = _date(due(calendar, start, _before_review(committed, state.review_after)))
+    by = calendar.due(start, state.supplement_within or committed).day
+    latest = calendar.due(start, _before_review(committed, state.review_after)).day
     return min(by, latest)
 
 
@@ -158,14 +149,9 @@ def _before_review(committed: TimeLimit, review: TimeLimit | None) -> TimeLimit:
     return TimeLimit(unit=committed.unit, amount=max(committed.amount - review.amount, 1))
 
 
-def _date(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
 
 def _latest(d: ItemDecision) -> tuple:
-    when = d.due.committed
-    stamp = when.date() if isinstance(when, datetime) else when
-    return (stamp or date.min, d.time_limits.legal.unit == "working_days",
+    return (_day(d.due.committed) or date.min, d.time_limits.legal.unit == "working_days",
             d.time_limits.legal.amount)
 
 
@@ -192,10 +178,12 @@ def notices(d: Any, state: FoldState) -> list[str]:
         return [f"补正材料通知书（一次性告知）：您申请的{names}申请材料不齐全或不符合法定形式，"
                 f"请一次性补正以下全部材料：{_list(d.required)}。"]
     text = f"受理通知书：您申请的{names}已受理，{limits}"
-    text += f"，承诺于{d.due.committed}前办结。" if d.due.committed else "。"
+    committed = d.due.committed
+    text += f"，承诺于{committed}前办结{_may_move(committed, d.due)}。" if committed else "。"
     out = [text]
     if d.outcome == "accepted_with_tolerance":
-        out.append(f"容缺受理通知书：您已签署容缺受理承诺书，请于{d.supplement_by}前补齐以下材料："
+        out.append(f"容缺受理通知书：您已签署容缺受理承诺书，请于{d.supplement_by}"
+                   f"{_may_move(d.supplement_by, d.due)}前补齐以下材料："
                    f"{_list(d.tolerated)}。逾期未补齐的将再次通知；再次通知后仍未在规定期限内补齐的，"
                    "终止办理并退回申请材料，失信情况记入信用档案。")
     return out
@@ -235,3 +223,16 @@ def result_notice(names: str, granted: bool, reasons: list[str], deliver_by: dat
             f"申请行政复议，或者自收到本决定书之日起六个月内向{court or '有管辖权的人民法院'}"
             f"提起行政诉讼（《中华人民共和国行政许可法》第三十八条第二款）。本决定书于{deliver_by}"
             "前送达。")
+
+
+def _may_move(when: date | datetime | None, due: Due) -> str:
+    """Never a silent guess: a date counted on the statute alone says it may still move."""
+    day = _day(when)
+    # Provisional years follow the known ones: a date before the first of them is firm.
+    if not due.provisional_years or day is None or day.year < due.provisional_years[0]:
+        return ""
+    return f"（{due.provisional_note}）"
+
+
+def _day(when: date | datetime | None) -> date | None:
+    return when.date() if isinstance(when, datetime) else when

@@ -159,6 +159,25 @@ def onetrip_calendar_overrides() -> list[Path]:
     """
 
 
+@hookspec(firstresult=True)
+def onetrip_load_records(kind: str, data: Any) -> dict[str, int] | None:
+    """Load records of one ``kind`` (e.g. ``credit``) into the plugin's own store.
+
+    Called by the YAML case runner (a case's ``records: {<kind>: ...}``) and by sandbox
+    replays (each history row's ``credit``), never on the request path. Stops at the first
+    non-None result: the plugin that owns ``kind`` returns counts of what it loaded (e.g.
+    ``{"subjects": 2}``); every other plugin returns None. Loading the same records twice
+    must leave the store as after once (upsert).
+
+    :param kind: the records' kind, by convention the owning plugin's name.
+    :param data: the records as parsed JSON/YAML (mappings, lists, strings, numbers, dates).
+    :raises pydantic.ValidationError: on bad records, before anything is stored; callers
+        turn its locations into ``file:line`` (YAML) or row numbers (history).
+
+    .. versionadded:: 0.2
+    """
+
+
 @hookspec
 def onetrip_cli(subparsers: Any) -> None:
     """Add subcommands to the ``onetrip`` command line.

@@ -1,6 +1,7 @@
 """Check characters of resident ID numbers (GB 11643) and unified social credit codes (GB 32100)."""
 
 import re
+import unicodedata
 from datetime import date
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -8,7 +9,15 @@ _ID_CHECK = "10X98765432"
 _CC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CC_VALUE = {c: i for i, c in enumerate(_CC_ALPHABET)}
 _CC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_CC_RE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
+_CC_RE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
+_ID_RE = re.compile(r"[0-9]{17}[0-9X]")
+
+
+def _ascii(value: str) -> str:
+    """Fullwidth forms (an IME's １２３Ａ) become ASCII; other scripts' digits stay and fail.
+
+    One spelling per identifier in the store: a look-alike must never slip past a list."""
+    return unicodedata.normalize("NFKC", value).strip().upper()
 
 
 def id_check_char(first17: str) -> str:
@@ -18,8 +27,8 @@ def id_check_char(first17: str) -> str:
 
 def validate_id_number(value: str) -> str:
     """Return the normalised 18-character ID number, or raise ValueError saying why."""
-    value = value.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    value = _ascii(value)
+    if not _ID_RE.fullmatch(value):
         raise ValueError("a resident ID number is 17 digits and a check digit or X")
     try:
         date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
@@ -38,7 +47,7 @@ def credit_check_char(first17: str) -> str:
 
 def validate_credit_code(value: str) -> str:
     """Return the normalised unified social credit code, or raise ValueError saying why."""
-    value = value.strip().upper()
+    value = _ascii(value)
     if not _CC_RE.fullmatch(value):
         raise ValueError(
             "a unified social credit code is 18 characters from 0-9 and A-Y without I, O, Z, S, V"

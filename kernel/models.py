@@ -181,6 +181,10 @@ class Due(BaseModel):
 
     legal: date | datetime | None = None
     committed: date | datetime | None = None
+    provisional: bool = Field(False, description="counted through a year whose holiday notice "
+                              "is not yet published: may move when it is")
+    provisional_years: tuple[int, ...] = Field((), description="those years")
+    provisional_note: str | None = Field(None, description="why the dates may move, in Chinese")
 
 
 class ItemDecision(BaseModel):

@@ -33,6 +33,27 @@ class SourceError(ValueError):
 class _LineLoader(yaml.SafeLoader):
     """Safe loader whose mappings and sequences record the line of each child."""
 
+    def __init__(self, text: str, limits: Limits):
+        super().__init__(text)
+        self.limits, self.depth, self.composed, self.aliases = limits, 0, 0, 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # PyYAML composes recursively and slowly: stop a deep or huge document early
+        self.depth += 1
+        self.composed += 1
+        try:
+            if self.depth > self.limits.depth:
+                _bound(self.peek_event(), f"nested more than {self.limits.depth} deep")
+            if self.composed > self.limits.nodes:
+                _bound(self.peek_event(), f"more than {self.limits.nodes} values")
+            if self.check_event(yaml.AliasEvent):
+                self.aliases += 1
+                if self.aliases > self.limits.aliases:
+                    _bound(self.peek_event(), f"more than {self.limits.aliases} aliases")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
     mapping = {}
@@ -104,17 +125,41 @@ def _path_parts(data: Any, loc: tuple) -> list:
     return parts
 
 
-def load(path: Path | str, text: str | None = None) -> Source:
-    """Parse one YAML file; a syntax error becomes a SourceError with its line."""
+@dataclass(frozen=True)
+class Limits:
+    """Bounds checked before a document is expanded: an alias bomb or a deeply nested file
+    is refused in milliseconds instead of stalling whoever loads it."""
+
+    bytes: int = 1 << 20
+    nodes: int = 100_000    # values, counted as if every alias were expanded
+    depth: int = 64
+    aliases: int = 100
+
+
+RULES = Limits()                                         # rule files, catalogues, cases
+RECORDS = Limits(bytes=256 << 20, nodes=20_000_000, aliases=1000)  # bulk record files
+
+
+def load(path: Path | str, text: str | None = None, limits: Limits = RULES) -> Source:
+    """Parse one YAML file; a syntax error or a breached bound is a SourceError with its line."""
     path = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8") if text is None else text
     except (OSError, UnicodeDecodeError) as exc:
         raise SourceError([Problem(path, 1, f"cannot read: {exc}")]) from None
-    loader = _LineLoader(text)
+    if len(text.encode("utf-8")) > limits.bytes:
+        raise SourceError([Problem(path, 1, f"file is larger than {limits.bytes} bytes")])
+    try:
+        loader = _LineLoader(text, limits)
+    except yaml.YAMLError as exc:  # e.g. a control character the reader refuses
+        raise SourceError([Problem(path, 1, f"YAML: {exc}")]) from None
     loader.lines = {}
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return Source(path, None, {})
+        _check_bounds(node, limits)
+        data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -122,3 +167,24 @@ def load(path: Path | str, text: str | None = None) -> Source:
     finally:
         loader.dispose()
     return Source(path, data, loader.lines)
+
+
+def _check_bounds(root: yaml.Node, limits: Limits) -> None:
+    """Walk the composed document as construction would expand it; stop at the first bound."""
+    nodes, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        if nodes > limits.nodes:
+            _bound(node, f"more than {limits.nodes} values once aliases are expanded")
+        if depth > limits.depth:
+            _bound(node, f"nested more than {limits.depth} deep once aliases are expanded")
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((child, depth + 1) for pair in node.value for child in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+
+
+def _bound(at: Any, message: str) -> None:
+    """Refuse at a node or event, naming its line."""
+    raise yaml.MarkedYAMLError(problem=message, problem_mark=at.start_mark)

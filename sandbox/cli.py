@@ -9,12 +9,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from calendars import CalendarCoverageError
-from kernel.yamlsrc import SourceError
-from sandbox.generate import SEED_CASES
-from sandbox.history import BadRow, load_mapping
-from sandbox.policy import PolicyError
-
 
 def _fail(message: str) -> int:
     print(f"onetrip: {message}", file=sys.stderr)
@@ -22,23 +16,25 @@ def _fail(message: str) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from calendars import CalendarCoverageError
     from kernel.store import start_kernel
-    from sandbox.generate import write
+    from sandbox.generate import SEED_CASES, write
 
+    cases = SEED_CASES if args.cases is None else args.cases
     with tempfile.TemporaryDirectory(prefix="onetrip-gen-") as tmp:
         kernel = start_kernel(db_url=f"sqlite:///{tmp}/gen.db")  # never the live store
         try:
             if args.out == "-":
-                write(kernel, sys.stdout, args.cases, args.year, args.seed, not args.no_outcomes)
+                write(kernel, sys.stdout, cases, args.year, args.seed, not args.no_outcomes)
             else:
                 with open(args.out, "w", encoding="utf-8") as fh:
-                    write(kernel, fh, args.cases, args.year, args.seed, not args.no_outcomes)
+                    write(kernel, fh, cases, args.year, args.seed, not args.no_outcomes)
         except CalendarCoverageError as exc:
             return _fail(f"--year: {exc}")
         finally:
             kernel.close()
     if args.out != "-":
-        print(f"{args.cases:,} cases written to {args.out}", file=sys.stderr)
+        print(f"{cases:,} cases written to {args.out}", file=sys.stderr)
     return 0
 
 
@@ -53,6 +49,11 @@ def _bar(path: Path, quiet: bool):
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `onetrip --help` builds this parser
+    from calendars import CalendarCoverageError
+    from kernel.yamlsrc import SourceError
+    from sandbox.history import BadRow, load_mapping
+    from sandbox.policy import PolicyError
     from sandbox.replay import ReplayOptions, replay
 
     path = Path(args.cases)
@@ -88,7 +89,8 @@ def register(sub) -> None:
     p = sub.add_parser("sandbox", help="synthetic history for replays")
     ss = p.add_subparsers(dest="sandbox_command", required=True)
     g = ss.add_parser("generate", help="write synthetic historic cases as JSON Lines")
-    g.add_argument("--cases", type=int, default=SEED_CASES, help="default: %(default)s")
+    g.add_argument("--cases", type=int, default=None,
+                   help="default: as many as the hall's online system handled in 2019")
     g.add_argument("--year", type=int, default=2019)
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--out", default="-", help="file to write (default: standard output)")

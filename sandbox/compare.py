@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from kernel.decide import HALL_TZ
+from kernel import HALL_TZ
 from kernel.rulebook import Rule, Rulebook
 from sandbox.history import BadRow, HistoricCase, explain, parse_line
 from sandbox.kpi import Kpis, Recorded, View, view, visits

@@ -8,8 +8,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sandbox.history import explain
-
 
 def _subject(row: Any) -> dict[str, Any] | None:
     if not isinstance(row, dict):
@@ -23,40 +21,66 @@ def _subject(row: Any) -> dict[str, Any] | None:
 
 def load_credit(kernel: Any, lines: Iterable[tuple[int, str]], batch: int = 2000,
                 remember: int = 200_000) -> list[tuple[int, str]]:
-    """Give the credit plugin every row's ``credit`` (its subject-record format); returns
-    the rows whose credit was refused, with line numbers. Without the plugin: nothing.
+    """Hand every row's ``credit`` to the plugin that takes ``credit`` records; returns
+    the rows whose credit was refused, with line numbers. Without such a plugin: nothing.
 
     Batches are upserts, so memory stays flat; for an applicant whose rows disagree the
     last row wins, and the records' own dates decide what applies on each case's day.
     Up to ``remember`` applicants' credit is remembered so repeated rows are not reloaded.
     """
-    if "credit" not in kernel.plugins:
-        return []
-    from plugins.credit.records import RecordFile, SubjectRecord, apply
-
-    store = kernel.pm.get_plugin("credit").store
-    pending: dict[str, SubjectRecord] = {}
+    pending: dict[str, tuple[int, dict[str, Any]]] = {}
     problems: list[tuple[int, str]] = []
     seen: set[str] = set()
     for line, text in lines:
         try:
             subject = _subject(json.loads(text))
-            key = json.dumps(subject, sort_keys=True, ensure_ascii=False)
-            if subject is None or key in seen:
-                continue
-            record = SubjectRecord.model_validate(subject)
-        except ValidationError as exc:
-            problems.append((line, f"credit: {explain(exc)}"))
-            continue
         except ValueError:  # not JSON: the replay reports the row itself
             continue
-        pending[record.identifier] = record
+        key = json.dumps(subject, sort_keys=True, ensure_ascii=False, default=str)
+        if subject is None or key in seen:
+            continue
+        pending[_who(subject)] = (line, subject)
         if len(seen) >= remember:
             seen.clear()  # only a cost: forgotten applicants are upserted again
         seen.add(key)
         if len(pending) >= batch:
-            apply(store, RecordFile(subjects=tuple(pending.values())))
+            if not _load(kernel, list(pending.values()), problems):
+                return problems
             pending.clear()
     if pending:
-        apply(store, RecordFile(subjects=tuple(pending.values())))
+        _load(kernel, list(pending.values()), problems)
     return problems
+
+
+def _who(subject: dict[str, Any]) -> str:
+    return str(subject.get("id_number") or subject.get("credit_code") or "").strip().upper()
+
+
+def _load(kernel: Any, rows: list[tuple[int, dict[str, Any]]],
+          problems: list[tuple[int, str]]) -> bool:
+    """Load one batch; rows the plugin refuses are reported and the rest loaded again.
+
+    Returns False when no plugin takes credit records (nothing to do for later batches).
+    """
+    try:
+        taken = kernel.pm.hook.onetrip_load_records(
+            kind="credit", data={"subjects": [s for _, s in rows]})
+    except ValidationError as exc:
+        bad = {e["loc"][1] for e in exc.errors() if len(e["loc"]) > 1}
+        for i in sorted(bad):
+            problems.append((rows[i][0], f"credit: {_explain_row(exc, i)}"))
+        rest = [r for i, r in enumerate(rows) if i not in bad]
+        if not bad:
+            raise
+        return _load(kernel, rest, problems) if rest else True
+    return taken is not None
+
+
+def _explain_row(exc: ValidationError, index: int) -> str:
+    """The first error of row ``index``, located within the row, like ``explain``."""
+    for err in exc.errors():
+        if len(err["loc"]) > 1 and err["loc"][1] == index:
+            where = ".".join(str(p) for p in err["loc"][2:])
+            msg = err["msg"]
+            return f"{where}: {msg}" if where else msg
+    return str(exc)

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any, TextIO
 
+from kernel import Item
 from kernel.ids import credit_check_char, id_check_char
-from kernel.models import Item
 from sandbox.history import HALL_TZ
 
 SEED_CASES = 26_074  # cases the hall's online system handled in 2019 (the yearbook)

@@ -11,8 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kernel.decide import HALL_TZ
-from kernel.models import Application
+from kernel import HALL_TZ, Application
 
 CONVERSION_ERROR = "\x00"  # marks a line whose conversion failed; never valid JSON
 Outcome = Literal["accepted", "accepted_with_tolerance", "correction_required", "rejected"]

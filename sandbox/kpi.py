@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from kernel.models import Decision, TimeLimit
+from kernel import Decision, TimeLimit
 from sandbox.history import HistoricCase
 
 OUTCOMES = ("accepted", "accepted_with_tolerance", "correction_required", "rejected")

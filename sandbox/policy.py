@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import tarfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from kernel.rulebook import Rulebook
+from kernel import Rulebook
 from rules import RULES_DIR
 
 IN_FORCE = ("as-in-force", "in-force", "current")
@@ -72,13 +73,40 @@ def _git_rules(rev: str, repo: Path, into: Path) -> Path:
     return target / "rules"
 
 
-def resolve(spec: str, tmp: Path, repo: Path | None = None, field: str = "") -> Policy:
-    """Turn a command-line policy into rule folders; ``tmp`` receives git extractions."""
+# what a git revision may look like when it comes from a caller: names, hashes, ~ and ^
+_REVISION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@{}~^-]{0,199}")
+
+
+def resolve(spec: str, tmp: Path, repo: Path | None = None, field: str = "",
+            roots: tuple[Path, ...] | None = None) -> Policy:
+    """Turn a policy into rule folders; ``tmp`` receives git extractions.
+
+    With ``roots`` (the server's), a folder must lie under one of them, and anything else
+    must look like a git revision: other paths are refused without being read.
+    """
     if spec.strip().lower() in IN_FORCE:
         return Policy(spec, "rules in force on each case's date", None)
+    if roots is not None:
+        return _confined(spec, tmp, repo, field, roots)
     path = Path(spec)
     if path.is_dir():
         return Policy(spec, f"rules folder {spec}", path)
+    return _revision(spec, tmp, repo, field)
+
+
+def _confined(spec: str, tmp: Path, repo: Path | None, field: str,
+              roots: tuple[Path, ...]) -> Policy:
+    for root in roots:
+        path = (root / spec).resolve()
+        if path.is_relative_to(root.resolve()) and path.is_dir():
+            return Policy(spec, f"rules folder {spec}", path)
+    if ".." in spec or spec.startswith("/") or not _REVISION.fullmatch(spec):
+        raise PolicyError(field, "a policy is 'as-in-force', a rules folder under the "
+                          "configured rules roots, or a git revision")
+    return _revision(spec, tmp, repo, field)
+
+
+def _revision(spec: str, tmp: Path, repo: Path | None, field: str) -> Policy:
     try:
         rules = _git_rules(spec, repo or Path.cwd(), tmp)
     except PolicyError as exc:

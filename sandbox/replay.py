@@ -35,6 +35,7 @@ class ReplayOptions:
     mapping: dict[str, str] | None = None
     repo: Path | None = None
     kernel: dict[str, Any] = field(default_factory=dict)  # Kernel.start arguments (plugins)
+    policy_roots: tuple[Path, ...] | None = None  # the server's: policies confined to these
 
 
 def _forked() -> None:
@@ -100,8 +101,8 @@ def _results(cmp: Comparer, chunks: Iterator[list], workers: int) -> Iterator[Ch
 
 
 def _policies(opts: ReplayOptions, tmp: Path) -> tuple[Policy, Policy]:
-    return (resolve(opts.baseline, tmp, opts.repo, "baseline"),
-            resolve(opts.candidate, tmp, opts.repo, "candidate"))
+    return (resolve(opts.baseline, tmp, opts.repo, "baseline", opts.policy_roots),
+            resolve(opts.candidate, tmp, opts.repo, "candidate", opts.policy_roots))
 
 
 def start_kernel(store: Path, policies: tuple[Policy, Policy], **kwargs: Any

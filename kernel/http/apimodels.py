@@ -108,6 +108,9 @@ class Deadline(BaseModel):
     start: datetime | date
     limit: TimeLimit
     due: datetime | date
+    provisional: bool = Field(False, description="counted through a year whose holiday notice "
+                              "is not yet published")
+    provisional_note: str | None = None
 
 
 class CaseCreated(BaseModel):

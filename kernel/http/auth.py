@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kernel.http.apimodels import Role
 
@@ -72,16 +72,28 @@ def tokens_from_env(value: str) -> list[TokenSpec]:
     return out
 
 
+class ConfigError(ValueError):
+    """The server config cannot be used; the message names the field, never a token."""
+
+
 def load_config(path: str | Path | None = None, env: dict[str, str] | None = None
                 ) -> ServerConfig:
-    """The config file (if any) plus tokens from ONETRIP_TOKENS."""
+    """The config file (if any) plus tokens from ONETRIP_TOKENS; raises ConfigError."""
     env = os.environ if env is None else env
-    data: dict[str, Any] = {}
-    if path:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    config = ServerConfig.model_validate(data)
-    if env.get(TOKENS_ENV):
-        config.tokens = config.tokens + tokens_from_env(env[TOKENS_ENV])
+    where = str(path or TOKENS_ENV)
+    try:
+        data: dict[str, Any] = {}
+        if path:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        config = ServerConfig.model_validate(data)
+        if env.get(TOKENS_ENV):
+            where = TOKENS_ENV
+            config.tokens = config.tokens + tokens_from_env(env[TOKENS_ENV])
+    except ValidationError as exc:  # its text would quote the input: the token itself
+        raise ConfigError("; ".join(f"{where}: {'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                    for e in exc.errors())) from None
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{where}: {exc}") from None
     return config
 
 

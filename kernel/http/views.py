@@ -16,7 +16,7 @@ from pydantic_core import to_json
 
 import calendars
 from kernel.core import InputError, Kernel
-from kernel.decide import HALL_TZ, due
+from kernel.decide import HALL_TZ
 from kernel.http import apimodels as m
 from kernel.http.auth import ANONYMOUS_ADMIN, Principal
 from kernel.http.groupcommit import WRITER
@@ -177,8 +177,9 @@ async def deadline(request: web.Request) -> web.Response:
             raise InputError("start", "office hours count from a moment: give a date and time")
         start = datetime.combine(start, time(12), HALL_TZ)
     with dated("start"):
-        end = due(request.app[KERNEL].calendar, start, limit)
-    return answer({"start": q.start, "limit": limit.model_dump(), "due": end})
+        end = request.app[KERNEL].calendar.due(start, limit)
+    return answer({"start": q.start, "limit": limit.model_dump(), "due": end.when,
+                   "provisional": end.provisional, "provisional_note": end.note})
 
 
 async def healthz(request: web.Request) -> web.Response:

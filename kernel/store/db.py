@@ -25,15 +25,20 @@ def database_url(url: str | None = None) -> str:
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and enforced foreign keys.
+
+    ``hide_parameters``: a failed statement's error (and so the log) never carries the
+    values bound to it, such as applicants' ID numbers.
+    """
     url = database_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               json_serializer=_to_json)
+                               json_serializer=_to_json, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        engine = create_engine(url, pool_pre_ping=True, json_serializer=_to_json)
+        engine = create_engine(url, pool_pre_ping=True, json_serializer=_to_json,
+                               hide_parameters=True)
     return engine
 
 

@@ -159,10 +159,7 @@ class Lifecycle(Procedures):
     def _renotify(self, s: Session, case: Case, at: datetime) -> tuple:
         grace = TimeLimit.model_validate(case.decision.get("supplement_grace") or DEFAULT_GRACE)
         noticed = at.astimezone(HALL_TZ).date()
-        cal = self.calendar(case)
-        case.grace_by = (cal.add_working_days(noticed, grace.amount)
-                         if grace.unit == "working_days"
-                         else cal.add_calendar_days(noticed, grace.amount))
+        case.grace_by = self.calendar(case).due(noticed, grace).day
         case.state = "re_notified"
         self.refresh_due(s, case, at)  # the clock stands still from the supplement date
         timers.schedule(s, case.id, "grace_due", day_after(case.grace_by))

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.engine import Engine
 
 from kernel.facts import CaseContext
-from kernel.manager import PluginError
+from kernel.manager import PluginError, plugin_calls
 from kernel.models import Application, Decision
 from kernel.store.tables import Case, CaseEvent, now
 
@@ -67,14 +67,14 @@ class Outbox:
     def _call(self, hook: str, kwargs: dict[str, Any], skip: list[str]) -> tuple[list, list]:
         """Each plugin not in ``skip`` in turn; returns (names that took it, PluginErrors)."""
         took, failed = list(skip), []
-        for impl in getattr(self.kernel.pm.hook, hook).get_hookimpls():
-            if impl.plugin_name in skip:
+        for plugin, call in plugin_calls(self.kernel.pm, hook):
+            if plugin in skip:
                 continue
             try:
-                impl.function(*(kwargs[a] for a in impl.argnames))
-                took.append(impl.plugin_name)
+                call(**kwargs)
+                took.append(plugin)
             except Exception as exc:
-                failed.append(PluginError(impl.plugin_name, hook, exc))
+                failed.append(PluginError(plugin, hook, exc))
                 log.exception("%s", failed[-1])
         return took, failed
 

@@ -12,7 +12,6 @@ from kernel.core import InputError
 from kernel.decide import (
     SERVICE,
     counted_from,
-    due,
     extension_notice,
     item_names,
     result_notice,
@@ -53,10 +52,6 @@ def special_step(reason: str | None, length: Any) -> TimeLimit:
 
 def _dues(committed: date | None, legal: date | None) -> dict[str, str | None]:
     return {"committed": iso(committed), "legal": iso(legal)}
-
-
-def _day(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value
 
 
 class Procedures:
@@ -113,7 +108,7 @@ class Procedures:
             if case.state != "in_review":
                 raise StateError("invalid_state",
                                  f"case {case_id} is {case.state}: only a case in review completes")
-            deliver_by = _day(due(self.calendar(case), at, SERVICE))
+            deliver_by = self.calendar(case).due(at, SERVICE).day
             case.state = "completed"
             out.append(self._event(s, case, "completed", at, {
                 "result": result, "reasons": reasons, "deliver_by": iso(deliver_by),
@@ -149,7 +144,7 @@ class Procedures:
         start = counted_from(cal, case.submitted_at)
         limits = case.decision["time_limits"]
         case.due_committed, case.due_legal = (
-            _day(due(cal, start, TimeLimit.model_validate(limits[which])))
+            cal.due(start, TimeLimit.model_validate(limits[which])).day
             for which in ("committed", "legal"))
         case.state = "in_review"
         return self._event(s, case, "deemed_accepted", at, {
@@ -201,7 +196,7 @@ class Procedures:
 
     def _step_payload(self: Any, case: Case, step: str, length: TimeLimit,
                       at: datetime) -> dict[str, Any]:
-        until = _day(due(self.calendar(case), at, length))
+        until = self.calendar(case).due(at, length).day
         return {"reason": step, "length": length.model_dump(), "expected_end": iso(until),
                 "notice": special_step_notice(self._names(case), step, length, until)}
 

@@ -16,6 +16,7 @@ import yaml
 from sqlalchemy import insert
 from sqlalchemy import text as text_
 
+from kernel.conditions import All, AnyOf, Not
 from kernel.core import InputError
 from kernel.store.db import writing
 from kernel.store.tables import RulesChange, now
@@ -105,13 +106,33 @@ class RulesEditor:
             self._allow(author, spec.department)
         if isinstance(info.get("department"), str):
             self._allow(author, info["department"])
+        if author.role != "admin":
+            _named_for_department(ruleset, info)
         target = self._target(ruleset, info)
         spec = self._check(target, text)
         if spec.ruleset != ruleset:
             raise InputError("ruleset", f"the file declares ruleset {spec.ruleset!r}, "
                              f"the address {ruleset!r}")
         self._allow(author, spec.department)
+        if author.role != "admin":
+            self._own_items_only(spec)
         return spec, target
+
+    def _own_items_only(self, spec: Any) -> None:
+        """A department's rules may decide only its own items; reaching others needs an admin.
+
+        Each rule's condition is evaluated against every catalogue item's own facts, with
+        every other fact unknown: a rule that could fire for another department's item is
+        refused, naming one such item.
+        """
+        if spec.department == "common":
+            raise Forbidden("rulesets of department common apply to every item: admin only")
+        for rule in spec.rules:
+            for item in self.kernel.items.items.values():
+                if item.department != spec.department and _may_fire(rule.when, item):
+                    raise Forbidden(
+                        f"rule {rule.id} could decide item {item.code} of {item.department}; "
+                        f"restrict it with item.department or item.code, or ask an admin")
 
     def refresh(self) -> bool:
         """Reload when another process changed a rule file; on error the rules stay."""
@@ -148,7 +169,10 @@ class RulesEditor:
                             f"may not change rules of {department}")
 
     def _target(self, ruleset: str, info: dict[str, Any]) -> Path:
-        """The file replaced (same ruleset and version) or added, in its department's folder."""
+        """The file replaced (same ruleset and version) or added, in its department's folder.
+
+        A new file is named by the full ruleset id, and never replaces another ruleset's.
+        """
         version = info.get("version")  # unreadable: check in place of the ruleset's file
         same = [Path(p) for spec, p, _ in self._files(ruleset)
                 if version is None or str(version) == spec.version]
@@ -156,8 +180,11 @@ class RulesEditor:
             return same[0]
         dept = info.get("department")
         name = _slug(ruleset) + (f"@{_slug(version)}" if self._files(ruleset) else "")
-        folder = self._folder(dept if isinstance(dept, str) else "")
-        return folder / f"{name}.yaml"
+        target = self._folder(dept if isinstance(dept, str) else "") / f"{name}.yaml"
+        taken = {Path(p) for _, p, _ in self.kernel.rulebook.files}
+        if target in taken or target.exists():
+            raise InputError("ruleset", f"file {target.name} holds another ruleset")
+        return target
 
     def _folder(self, department: str) -> Path:
         dirs = [Path(d) for d in self.kernel.rule_dirs if Path(d).is_dir()]
@@ -198,6 +225,46 @@ class RulesEditor:
                "author": author.name or f"{author.role}:{author.department or '-'}",
                "at": now()}
         return row
+
+
+def _named_for_department(ruleset: str, info: dict[str, Any]) -> None:
+    """A ruleset id is ``<department>.<name>``, its department the one the file declares."""
+    department = info.get("department")
+    prefix = ruleset.split(".", 1)[0] if "." in ruleset else None
+    if prefix is None or (isinstance(department, str) and prefix != department):
+        raise InputError("ruleset", f"a ruleset id is <department>.<name>, here "
+                         f"{department or '<department>'}.<name>; got {ruleset!r}")
+
+
+_TESTS = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
+          "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b,
+          "in": lambda a, b: a in b, "not_in": lambda a, b: a not in b}
+
+
+def _may_fire(cond: Any, item: Any) -> bool:
+    """False only when ``cond`` is surely false for ``item`` whatever the case's other facts."""
+    return _three(cond, {"item.code": item.code, "item.department": item.department,
+                         "item.kind": item.kind}) is not False
+
+
+def _three(cond: Any, known: dict[str, Any]) -> bool | None:
+    """Kleene's three-valued logic over a source condition: None is 'depends on the case'."""
+    if cond is None:
+        return True
+    if isinstance(cond, Not):
+        inner = _three(cond.not_, known)
+        return None if inner is None else not inner
+    if isinstance(cond, (All, AnyOf)):
+        parts = [_three(c, known) for c in (cond.all if isinstance(cond, All) else cond.any)]
+        stop = isinstance(cond, AnyOf)  # any: one True decides; all: one False decides
+        if stop in parts:
+            return stop
+        return None if None in parts else not stop
+    if cond.fact not in known:
+        return None
+    if cond.op == "exists":
+        return cond.value
+    return _TESTS[cond.op](known[cond.fact], cond.value)
 
 
 def _copy_file(src: Path, dst: Path) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kernel import hookimpl
-from kernel.decide import HALL_TZ
-from plugins.credit.store import CreditStore
+
+if TYPE_CHECKING:
+    from plugins.credit.store import CreditStore
 
 __version__ = "0.1.0"
 log = logging.getLogger("onetrip.credit")
@@ -24,6 +26,8 @@ FACTS = (
 
 def local_day(value: Any = None) -> date:
     """A day in the hall's time zone from an ISO date/datetime (or now when absent)."""
+    from kernel.decide import HALL_TZ  # with the first case, not with `onetrip --help`
+
     if value is None:
         return datetime.now(HALL_TZ).date()
     if isinstance(value, datetime):
@@ -39,7 +43,9 @@ class Plugin:
     """Credit information: enriches every case, records commitments and broken ones."""
 
     def __init__(self) -> None:
-        self.store: CreditStore | None = None
+        self.kernel: Any = None
+        self._store: CreditStore | None = None
+        self._opening = threading.Lock()
 
     @hookimpl
     def onetrip_register_facts(self, facts):
@@ -48,8 +54,20 @@ class Plugin:
 
     @hookimpl
     def onetrip_startup(self, kernel):
-        self.store = CreditStore(kernel.db)
-        self.store.create_tables()
+        self.kernel = kernel  # the store opens on the first lookup: lint and --help open none
+
+    @property
+    def store(self) -> CreditStore:
+        """The credit tables on the kernel's store, created on first use."""
+        if self._store is None:
+            with self._opening:
+                if self._store is None:
+                    from plugins.credit.store import CreditStore
+
+                    store = CreditStore(self.kernel.db)
+                    store.create_tables()
+                    self._store = store
+        return self._store
 
     @hookimpl
     def onetrip_enrich_facts(self, case, facts):
@@ -96,11 +114,13 @@ class Plugin:
                           materials=_codes(payload.get("materials"), "material"), made_on=on,
                           due=local_day(due) if due else None, status="broken", settled_on=on)
 
-    def load_records(self, source, at: tuple = ()) -> dict[str, int]:
-        """Load the credit records at ``at`` in a parsed YAML source (YAML test cases)."""
+    @hookimpl
+    def onetrip_load_records(self, kind, data):
+        if kind != "credit":
+            return None
         from plugins.credit import records
 
-        return records.apply(self.store, records.parse(source, at))
+        return records.apply(self.store, records.RecordFile.model_validate(data))
 
     @hookimpl
     def onetrip_cli(self, subparsers):

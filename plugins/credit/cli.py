@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime
+from datetime import date
+from typing import TYPE_CHECKING
 
-from kernel.decide import HALL_TZ
 from kernel.ids import validate_credit_code, validate_id_number
-from kernel.store.db import make_engine
 from kernel.yamlsrc import SourceError
-from plugins.credit import records
-from plugins.credit.store import CreditStore
+from plugins.credit import local_day
+
+if TYPE_CHECKING:
+    from plugins.credit.store import CreditStore
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,12 +31,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _store(args: argparse.Namespace) -> CreditStore:
+    from kernel.store.db import make_engine
+    from plugins.credit.store import CreditStore
+
     store = CreditStore(make_engine(args.db))
     store.create_tables()
     return store
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    from plugins.credit import records
+
     store = _store(args)
     try:
         counts = records.load_file(store, args.file)
@@ -67,7 +73,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 2
     store = _store(args)
     try:
-        day = args.on or datetime.now(HALL_TZ).date()
+        day = args.on or local_day()
         found = store.records(code)
         profile = store.profile(code, day)
     finally:

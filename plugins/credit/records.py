@@ -11,7 +11,7 @@ from sqlmodel import Session
 from sqlmodel import select as orm_select
 
 from kernel.ids import validate_credit_code, validate_id_number
-from kernel.yamlsrc import Source, SourceError, load
+from kernel.yamlsrc import RECORDS, Source, SourceError, load
 from plugins.credit.store import CreditStore
 from plugins.credit.tables import (
     CommitmentKind,
@@ -103,7 +103,7 @@ def parse(source: Source, at: tuple = ()) -> RecordFile:
 
 
 def load_file(store: CreditStore, path: Path | str) -> dict[str, int]:
-    return apply(store, parse(load(path)))
+    return apply(store, parse(load(path, limits=RECORDS)))
 
 
 def apply(store: CreditStore, records: RecordFile) -> dict[str, int]:

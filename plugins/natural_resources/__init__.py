@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from kernel import hookimpl
-from kernel.actions import FoldState
-from kernel.models import Item
 from rules import RULES_DIR
+
+if TYPE_CHECKING:  # the kernel's models load with the kernel, not with `onetrip --help`
+    from kernel.actions import FoldState
+    from kernel.models import Item
 
 __version__ = "0.2.0"
 CATALOGUE = Path(__file__).with_name("catalogue.yaml")

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
-from typing import Any
-
-from sqlmodel import SQLModel
+from typing import TYPE_CHECKING, Any
 
 from kernel import hookimpl
-from plugins.oa.models import TABLES
-from plugins.oa.notices import notice_given, open_notices
-from plugins.oa.rules import OARules
-from plugins.oa.service import OAService
 from rules import RULES_DIR
+
+if TYPE_CHECKING:
+    from plugins.oa.rules import OARules
+    from plugins.oa.service import OAService
 
 __version__ = "0.1.0"
 RULES = RULES_DIR / "oa"
 __all__ = ["RULES", "OAService", "Plugin"]
+
+
+def __getattr__(name: str) -> Any:
+    # The database stack loads with the service, not with the plugin (`onetrip --help`).
+    if name == "OAService":
+        from plugins.oa.service import OAService
+
+        return OAService
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Plugin:
@@ -25,25 +33,46 @@ class Plugin:
     def __init__(self) -> None:
         self.kernel: Any = None
         self.rules: OARules | None = None
-        self.service: OAService | None = None
+        self._service: OAService | None = None
+        self._opening = threading.Lock()
 
     @hookimpl
     def onetrip_startup(self, kernel: Any) -> None:
         # The OA rules speak of documents, not cases: their own rulebook, facts and actions.
+        # They load (and fail) at start-up; the store opens only when a document needs it.
+        from plugins.oa.rules import OARules
+
         self.kernel = kernel
-        SQLModel.metadata.create_all(kernel.db, tables=TABLES)
         dirs = [Path(p) for p in kernel.settings.get("oa_rule_dirs") or [RULES]]
         self.rules = OARules(dirs, kernel.plugins)
-        self.service = OAService(kernel.db, kernel.calendar, self.rules,
-                                 calendar_for=kernel.calendar_for, on_finished=self._finished)
+
+    @property
+    def service(self) -> OAService:
+        """The document flow on the kernel's store, its tables created on first use."""
+        with self._opening:
+            if self._service is None:
+                from sqlmodel import SQLModel
+
+                from plugins.oa.models import TABLES
+                from plugins.oa.service import OAService
+
+                SQLModel.metadata.create_all(self.kernel.db, tables=TABLES)
+                self._service = OAService(self.kernel.db, self.kernel.calendar, self.rules,
+                                          calendar_for=self.kernel.calendar_for,
+                                          on_finished=self._finished)
+            return self._service
 
     def _finished(self, doc: Any, at: Any) -> None:
+        """A dispatched correction notice is the case's notice given (行政许可法 art. 32)."""
         from kernel.store.lifecycle import Lifecycle
+        from plugins.oa.notices import notice_given
 
         notice_given(Lifecycle(self.kernel), doc, at)
 
     @hookimpl
     def onetrip_decision_made(self, case: Any, decision: Any) -> None:
+        from plugins.oa.notices import open_notices
+
         open_notices(self.service, case, decision)
 
     @hookimpl
@@ -62,6 +91,6 @@ class Plugin:
 def service_of(kernel: Any) -> OAService:
     """The OA service of a started kernel (the OA plugin's own instance)."""
     for plugin in kernel.pm.get_plugins():
-        if isinstance(plugin, Plugin) and plugin.service is not None:
+        if isinstance(plugin, Plugin) and plugin.kernel is kernel:
             return plugin.service
     raise LookupError("the oa plugin is not loaded in this kernel")

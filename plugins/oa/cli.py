@@ -8,8 +8,6 @@ import sys
 from datetime import date, datetime
 from typing import Any
 
-from plugins.oa.service import now
-
 
 def _when(text: str) -> datetime:
     value = datetime.fromisoformat(text)
@@ -40,8 +38,8 @@ def register(subparsers: Any) -> None:
 
 
 def _lint(args: argparse.Namespace) -> int:
+    from kernel import SourceError
     from kernel.manager import build_manager
-    from kernel.yamlsrc import SourceError
     from plugins.oa import RULES
     from plugins.oa.rules import OARules
 
@@ -60,6 +58,7 @@ def _run(args: argparse.Namespace) -> int:
     from kernel.store import start_kernel
     from plugins.oa import service_of
     from plugins.oa.metrics import metrics
+    from plugins.oa.service import now
 
     kernel = start_kernel(**({"db_url": args.db} if args.db else {}))
     try:

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field as Col
 from sqlmodel import SQLModel
 
-from kernel.decide import HALL_TZ
+from kernel import HALL_TZ
 
 # 党政机关公文处理工作条例 (2012) art. 24 (收文) and arts. 19-22, 25 (拟制, 发文).
 FLOWS: dict[str, tuple[str, ...]] = {

@@ -9,10 +9,9 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import Field, model_validator
 
+from kernel import FactRegistry, Rulebook
 from kernel.actions import ActionRegistry, Params, Reason
 from kernel.conditions import attr
-from kernel.facts import FactRegistry
-from kernel.rulebook import Rulebook
 from plugins.oa.models import OADocument, local_day
 
 DATE_FACT = "doc.received_on"

@@ -21,17 +21,11 @@ def due_at(cal: Any, start: datetime, limit: Limit) -> datetime:
     a step arriving at 17:00 on the eve of a holiday runs on after the holiday; clock hours
     (the duty roster's, on rest days) run round the clock.
     """
-    local = start.astimezone(cal.office_hours.tz)
-    if limit.unit == "clock_hours":
-        return local + timedelta(hours=limit.amount)
-    if limit.unit == "office_hours":
-        return cal.add_office_hours(local, limit.amount)
-    if limit.unit == "working_days":
-        return close_of(cal, cal.add_working_days(local.date(), limit.amount))
-    if limit.unit == "calendar_days":
-        return close_of(cal, cal.add_calendar_days(local.date(), limit.amount))
-    # On the spot (即办): by the close of the day the office next has open.
-    return close_of(cal, cal.add_office_hours(local, 0).date())
+    if limit.unit == "clock_hours":  # not a calendar unit: the hours just pass
+        return start.astimezone(cal.office_hours.tz) + timedelta(hours=limit.amount)
+    when = cal.due(start, limit).when
+    # A day limit (即办 included: the day the office is next open) runs to that day's close.
+    return when if isinstance(when, datetime) else close_of(cal, when)
 
 
 def _elapsed_today(cal: Any, when: datetime) -> int:

@@ -120,7 +120,7 @@ BAD_SUBMISSIONS = [
     ({**application(), "items": "NR-LAND-SITE"}, 422, "invalid", "items"),
     ({**application(), "items": ["NR-NOPE"]}, 422, "unknown_item", "items.0"),
     (_bad_credit_code(), 422, "invalid", "applicant.organisation.credit_code"),
-    ({**application(), "submitted_at": "2027-03-01T10:00:00+08:00"}, 422,
+    ({**application(), "submitted_at": "2090-03-01T10:00:00+08:00"}, 422,  # past the horizon
      "calendar_not_covered", "submitted_at"),
     ({**application(), "facts": {"project.kind": 3}}, 422, "invalid", "facts.project.kind"),
     ({**application(), "region": "XX"}, 422, "invalid", "region"),
@@ -166,9 +166,23 @@ def test_case_errors(kernel):
             "start": "2019-07-25", "working_days": "1", "calendar_days": "2"}))
         assert (s, err["error"]["code"]) == (422, "invalid")
         s, err = await json_of(await c.get("/v1/calendar/deadline", params={
-            "start": "2027-07-25", "working_days": "1"}))
+            "start": "2000-07-25", "working_days": "1"}))
         assert (s, err["error"]["code"], err["error"]["field"]) == (
             422, "calendar_not_covered", "start")
+
+    call(kernel, steps)
+
+
+def test_a_year_without_a_notice_is_answered_provisionally(kernel):
+    async def steps(c):
+        s, decision = await json_of(await c.post("/v1/evaluate", json={
+            **application(), "submitted_at": "2026-12-01T10:00:00+08:00"}))
+        assert (s, decision["due"]["committed"], decision["due"]["provisional"]) == (
+            200, "2027-01-08", True)
+        s, end = await json_of(await c.get("/v1/calendar/deadline", params={
+            "start": "2026-12-01", "working_days": "27"}))
+        assert (s, end["due"], end["provisional"]) == (200, "2027-01-08", True)
+        assert "2027年节假日安排尚未公布" in end["provisional_note"]
 
     call(kernel, steps)
 

@@ -12,6 +12,7 @@ from casekit import TEST_RULES, application
 from sqlalchemy import select
 from sqlmodel import Session
 
+from kernel import Item, hookimpl
 from kernel.core import Kernel
 from kernel.http.app import create_app
 from kernel.http.auth import ServerConfig, TokenSpec
@@ -19,7 +20,9 @@ from kernel.store import start_kernel
 from kernel.store.tables import RulesChange
 
 NR, HOUSING, CLERK = "nr-author-0123456789", "housing-author-01234", "clerk-token-0123456789"
+ADMIN = "admin-token-0123456789"
 CONFIG = ServerConfig(tokens=[
+    TokenSpec(token=ADMIN, role="admin", name="管理员"),
     TokenSpec(token=NR, role="rule_author", department="natural_resources", name="王工"),
     TokenSpec(token=HOUSING, role="rule_author", department="housing"),
     TokenSpec(token=CLERK, role="clerk")], rules_check_interval=0.05)
@@ -45,8 +48,8 @@ def rule_dirs(tmp_path):
 def started(db_url, rule_dirs):
     kernels = []
 
-    def start() -> Kernel:
-        kernels.append(start_kernel(db_url=db_url, rule_dirs=rule_dirs))
+    def start(**kw) -> Kernel:
+        kernels.append(start_kernel(db_url=db_url, rule_dirs=rule_dirs, **kw))
         return kernels[-1]
 
     yield start
@@ -141,11 +144,12 @@ def test_broken_file_is_422_with_its_line_and_the_old_rules_stay(started, rule_d
     text = multi_review(25)
     broken = change(text)
     assert broken != text
-    url = URL if "tolerance" not in broken else "/v1/rulesets/test.tolerance"
+    # the test ruleset's id is not <department>.<name>: only an admin may change it
+    url, who = (URL, NR) if "tolerance" not in broken else ("/v1/rulesets/test.tolerance", ADMIN)
     before = sorted(p.read_text(encoding="utf-8") for d in rule_dirs for p in d.rglob("*"))
 
     async def steps(c):
-        resp = await c.put(url, data=broken.encode(), headers=bearer(NR))
+        resp = await c.put(url, data=broken.encode(), headers=bearer(who))
         err = (await resp.json())["error"]
         return resp.status, err, await committed_days(c)
 
@@ -180,3 +184,77 @@ def test_another_process_notices_the_change(started):
     before = follower.rulebook
     assert run(follower, follow, sweep=True)
     assert follower.rulebook is not before
+
+
+def _put_all(kernel, puts):
+    async def steps(c):
+        out = []
+        for token, url, body in puts:
+            resp = await c.put(url, data=body.encode(), headers=bearer(token))
+            out.append((resp.status, (await resp.json())["error"]["code"]
+                        if resp.status >= 400 else "ok"))
+        out.append(await committed_days(c))
+        return out
+
+    return run(kernel, steps)
+
+
+def test_a_short_or_foreign_ruleset_id_never_replaces_another_file(started, rule_dirs):
+    kernel = started()
+    before = (rule_dirs[1] / "multi_review.yaml").read_text(encoding="utf-8")
+    short = multi_review(5).replace("natural_resources.multi_review", "multi_review")
+    foreign = multi_review(5).replace("natural_resources.multi_review", "housing.multi_review")
+    out = _put_all(kernel, [(NR, "/v1/rulesets/multi_review", short),
+                            (NR, "/v1/rulesets/housing.multi_review", foreign)])
+    assert out == [(422, "invalid"), (422, "invalid"), 27]
+    assert (rule_dirs[1] / "multi_review.yaml").read_text(encoding="utf-8") == before
+
+
+def test_common_rules_are_for_admins_only(started, rule_dirs):
+    kernel = started()
+    text = (rule_dirs[0] / "tolerance.yaml").read_text(encoding="utf-8")
+    out = _put_all(kernel, [(NR, "/v1/rulesets/common.tolerance",
+                             text.replace("department: common", "department: natural_resources")),
+                            (NR, "/v1/rulesets/common.tolerance", text)])
+    assert [o[0] for o in out[:2]] == [403, 403]
+
+
+REJECT_ALL = """ruleset: natural_resources.reject_all
+version: "1"
+department: natural_resources
+reference: 测试
+effective: {from: 2019-01-01}
+rules:
+  - id: reject-everything
+    title: 一律不予受理
+    when: {fact: materials.missing, ge: 0}
+    then: [{reject: {reason: 测试}}]
+"""
+
+
+def test_a_rule_author_may_not_decide_other_departments_items(started, rule_dirs):
+    kernel = started(extra_plugins=[("estate", Estate())])
+    own = REJECT_ALL.replace("when: {fact: materials.missing, ge: 0}", (
+        "when: {all: [{fact: item.department, eq: natural_resources},"
+        " {fact: materials.missing, ge: 0}]}"))
+    out = _put_all(kernel, [
+        (NR, "/v1/rulesets/natural_resources.reject_all", REJECT_ALL),
+        (NR, "/v1/rulesets/natural_resources.reject_all", REJECT_ALL.replace(
+            "{fact: materials.missing, ge: 0}",
+            "{not: {fact: item.code, in: [NR-LAND-SITE]}}")),
+        (ADMIN, "/v1/rulesets/natural_resources.reject_all", REJECT_ALL),
+    ])
+    assert out[:3] == [(403, "forbidden"), (403, "forbidden"), (200, "ok")]
+    assert _put_all(kernel, [(NR, "/v1/rulesets/natural_resources.reject_all", own)])[0] == (
+        200, "ok")
+
+
+class Estate:
+    """Another department with one item, so a rule can reach beyond its own."""
+
+    @hookimpl
+    def onetrip_register_items(self, items):
+        items.add(Item(code="RE-MORTGAGE", name="抵押权首次登记", department="real_estate",
+                       legal_basis="不动产登记暂行条例", legal_limit={"working_days": 30},
+                       committed_limit={"working_days": 1},
+                       materials=[{"code": "RE-M1", "name": "申请书", "role": "main"}]))

@@ -60,22 +60,20 @@ def test_covered_years_come_from_the_package_data() -> None:
     assert years[0] == 2001 and 2026 in years
 
 
-def test_unknown_years_raise() -> None:
+def test_years_the_calendar_cannot_count_raise() -> None:
+    # Before the known years, and past the provisional ones (test_cal_provisional.py).
     cal = china()
-    last = cal.covered_years[-1]
-    for day in (dt.date(last + 1, 3, 2), dt.date(2000, 6, 1)):
+    beyond = cal.provisional_years[-1] + 1
+    for day in (dt.date(beyond, 3, 2), dt.date(2000, 6, 1), dt.date(1900, 1, 1)):
         with pytest.raises(CalendarCoverageError) as e:
             cal.is_working_day(day)
         assert str(day.year) in str(e.value) and "override" in str(e.value)
         assert isinstance(e.value, ValueError)
-    if 2027 not in package_years():  # the package has no 2027 make-up days today
-        with pytest.raises(CalendarCoverageError, match="2027"):
-            cal.add_working_days(D("2027-03-01"), 1)
-    # Counting out of the last known year into an unknown one is refused too.
-    with pytest.raises(CalendarCoverageError, match=str(last + 1)):
-        cal.add_working_days(dt.date(last, 12, 20), 30)
-    with pytest.raises(CalendarCoverageError, match=str(last + 1)):
-        cal.add_calendar_days(dt.date(last, 12, 20), 30)
+    # Counting out of the last countable year into the next is refused too.
+    with pytest.raises(CalendarCoverageError, match=str(beyond)):
+        cal.add_working_days(dt.date(beyond - 1, 12, 20), 30)
+    with pytest.raises(CalendarCoverageError, match=str(beyond)):
+        cal.add_calendar_days(dt.date(beyond - 1, 12, 20), 30)
     with pytest.raises(CalendarCoverageError, match="2000"):
         cal.working_days_between(D("2000-12-29"), D("2001-01-05"))
 

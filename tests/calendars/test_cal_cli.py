@@ -51,13 +51,13 @@ def test_year_lists_days_with_sources(capsys: pytest.CaptureFixture[str]) -> Non
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (("add", "2026-12-20", "30"), "2027"),
+        (("add", "2090-12-20", "30"), "2090"),  # past the provisional years
         (("add", "2026-02-30", "1"), "YYYY-MM-DD"),
         (("add", "2026-03-02", "-1"), "whole number"),
         (("add", "2026-03-02", "x"), "whole number"),
         (("hours", "2026-03-06T16:45", "1"), "naive"),
         (("hours", "2026-03-06T16:45+08:00", "abc"), "hours"),
-        (("year", "2027"), "2027"),
+        (("year", "2090"), "2090"),
         (("year", "2019", "--region", "GX"), "region GX"),
         (("add", "2026-03-02", "1", "--region", "XX"), "unknown region"),
         (("add", "2026-03-02", "1", "--override", str(DATA / "bad_date.yaml")), "bad_date.yaml:4"),
@@ -73,3 +73,25 @@ def test_bad_input_is_one_line_and_exit_2(
         code, (out, err) = int(e.code or 0), capsys.readouterr()
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and words in err
+
+
+def test_a_provisional_date_is_printed_and_said_so(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "add", "2026-12-01", "27")
+    assert (code, out) == (0, "2027-01-08\n")
+    assert "provisional: 2027年节假日安排尚未公布" in err
+    code, out, _ = run(capsys, "coverage")
+    assert out.splitlines()[1] == "provisional: 2027 2028 2029 2030 2031"
+    code, out, _ = run(capsys, "day", "2027-02-09")
+    assert "rest day  春节（补假）" in out and out.rstrip().endswith("(provisional)")
+
+
+def test_load_checks_and_installs_a_notice(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ONETRIP_CALENDAR_DIR", str(tmp_path))
+    code, out, err = run(capsys, "load", str(DATA / "fixture_2027.yaml"))
+    assert (code, err) == (0, "")
+    assert out.strip().endswith("covers 2027; no longer provisional: 2027")
+    assert run(capsys, "add", "2027-02-04", "1") == (0, "2027-02-12\n", "")
+    code, out, err = run(capsys, "load", str(DATA / "bad_date.yaml"))
+    assert (code, out) == (2, "") and "bad_date.yaml:4" in err

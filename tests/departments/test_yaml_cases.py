@@ -58,7 +58,7 @@ def test_records_for_a_plugin_that_is_off_name_the_line(pytester):
   expect: {{outcome: accepted}}
 """)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*demo.yaml:5: plugin credit is not loaded*"])
+    result.stdout.fnmatch_lines(["*demo.yaml:5: no loaded plugin takes records of kind 'credit'*"])
 
 
 class Tiny:

@@ -1,4 +1,4 @@
-"""A plugin's calendar override reaches the kernel's calendar; without it 2027 is refused."""
+"""A plugin's calendar override reaches the kernel's calendar; without it 2027 is provisional."""
 
 from datetime import date
 
@@ -29,10 +29,12 @@ def test_override_from_a_plugin_covers_a_year(make_kernel, tmp_path):
     path.write_text(OVERRIDE, encoding="utf-8")
     kernel = make_kernel(entry_points=False, extra_plugins=[("closures", Closures(path))])
     # Dec 31 2026 (Thu) + 1 working day: Jan 1 2027 is the file's holiday, so Jan 4 (Mon)
-    assert kernel.calendar.add_working_days(date(2026, 12, 31), 1) == date(2027, 1, 4)
+    due = kernel.calendar.due(date(2026, 12, 31), ("working_days", 1))
+    assert (due.when, due.provisional) == (date(2027, 1, 4), False)
 
 
-def test_without_override_the_kernel_refuses_to_count_into_2027(kernel):
-    with pytest.raises(calendars.CalendarCoverageError) as info:
-        kernel.calendar.add_working_days(date(2026, 12, 31), 1)
-    assert "2027" in str(info.value)
+def test_without_override_the_kernel_counts_2027_provisionally(kernel):
+    due = kernel.calendar.due(date(2026, 12, 31), ("working_days", 1))
+    assert (due.when, due.provisional_years) == (date(2027, 1, 4), (2027,))
+    with pytest.raises(calendars.CalendarCoverageError, match="1900"):
+        kernel.calendar.due(date(1900, 1, 1), ("working_days", 1))

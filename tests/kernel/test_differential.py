@@ -1,98 +1,245 @@
-"""durable_rules and the plain-Python reference agree on the same compiled conditions."""
+"""The compiler plus durable_rules decide what the source conditions say.
 
-import random
+The reference (``tests/condref.py``) reads the YAML form of a condition in plain Python;
+the engine sees only what ``compile_condition`` made of it. Hypothesis draws conditions and
+fact documents: typed facts, sometimes missing, values often shared between the two so
+that boundaries (``lt`` against ``le``, present against absent) are hit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
+import yaml
+from condref import holds, in_force
+from hypothesis import HealthCheck, given, note, reject, settings
+from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from kernel.conditions import Condition, attr, compile_condition, reference_match
-from kernel.engine import Matcher
+from kernel.conditions import Condition, attr, check, compile_condition
+from kernel.core import Kernel
+from kernel.engine import Matcher, MatchError
+from kernel.facts import FactRegistry
+from kernel.yamlsrc import SourceError
 
-CASES = 100_000
-VALUES = {
-    "t.code": ["NR-LAND-SITE", "NR-LAND-PREREVIEW", "用地", "", "a b", "Z"],
-    "t.kind": ["industrial", "commercial", "住宅"],
-    "t.count": [-3, 0, 1, 2, 5, 99, 100, 140],
-    "t.flag": [True, False],
-    "t.rate": [0.0, 0.5, 0.807, 1.25, 27.0, 140.0],
+FACTS = {"t.code": "string", "t.name": "string", "t.count": "integer", "t.size": "integer",
+         "t.rate": "number", "t.flag": "boolean"}
+REGISTRY = FactRegistry()
+for _name, _type in FACTS.items():
+    REGISTRY.declare(_name, _type, "a generated fact")
+PARSE = TypeAdapter(Condition).validate_python
+
+# Values rule authors and applicants write; drawn often so that conditions and facts meet.
+POOLS = {
+    "string": ["NR-LAND-SITE", "industrial", "用地", "住宅 用地", "", " ", "a b", "Z"],
+    "integer": [-3, 0, 1, 2, 99, 100, 20190725],
+    "number": [-2.5, 0.0, 0.5, 0.807, 1.25, 27.0, 140.0],
+    "boolean": [True, False],
 }
-OPS = ["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "exists"]
+# Any text: CJK, spaces, and what JSON escapes (quote, backslash, control characters).
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=6)
+GENERAL = {
+    "string": TEXT,
+    "integer": st.integers(-(10**15) + 1, 10**15 - 1),  # facts.py refuses |n| >= 1e15
+    # facts are rounded to 4 places (facts.py), so never in exponent notation
+    "number": st.floats(-1e15 + 1, 1e15 - 1).map(lambda x: round(x, 4)),
+    "boolean": st.booleans(),
+}
 
 
-def _leaf(rnd):
-    fact = rnd.choice(list(VALUES))
-    ops = OPS if not isinstance(VALUES[fact][0], bool) else ["eq", "ne", "in", "not_in", "exists"]
-    op = rnd.choice(ops)
-    if op == "exists":
-        return {"fact": fact, "exists": rnd.random() < 0.5}
-    if op in ("in", "not_in"):
-        pool = VALUES[fact]
-        return {"fact": fact, op: rnd.sample(pool, min(rnd.randint(1, 3), len(pool)))}
-    return {"fact": fact, op: rnd.choice(VALUES[fact])}
+def values(type_: str, in_condition: bool = False) -> st.SearchStrategy:
+    out = st.one_of(st.sampled_from(POOLS[type_]), GENERAL[type_])
+    if in_condition and type_ == "number":  # `ge: 100` on a number fact is an int in YAML
+        out = out | st.integers(-1000, 1000)
+    return out
 
 
-def _condition(rnd, depth=0):
-    roll = rnd.random()
-    if depth >= 3 or roll < 0.4:
-        return _leaf(rnd)
-    if roll < 0.6:
-        return {"not": _condition(rnd, depth + 1)}
-    key = "all" if roll < 0.8 else "any"
-    return {key: [_condition(rnd, depth + 1) for _ in range(rnd.randint(1, 3))]}
+def leaf(name: str) -> st.SearchStrategy[dict]:
+    type_ = FACTS[name]
+    ops = ["eq", "ne", "in", "not_in", "exists"]
+    if type_ in ("integer", "number"):  # strings: see test_strings_are_ordered_by_code_point
+        ops += ["lt", "le", "gt", "ge"]
+
+    def operand(op: str) -> st.SearchStrategy:
+        if op == "exists":
+            return st.booleans()
+        if op in ("in", "not_in"):
+            return st.lists(values(type_, True), min_size=1, max_size=4)
+        return values(type_, True)
+
+    return st.sampled_from(ops).flatmap(
+        lambda op: operand(op).map(lambda v: {"fact": name, op: v}))
 
 
-def _doc(rnd):
-    return {attr(f): rnd.choice(v) for f, v in VALUES.items() if rnd.random() < 0.85}
+LEAVES = st.sampled_from(sorted(FACTS)).flatmap(leaf)
+CONDITIONS = st.recursive(LEAVES, lambda kids: st.one_of(
+    st.lists(kids, min_size=1, max_size=3).map(lambda cs: {"all": cs}),
+    st.lists(kids, min_size=1, max_size=3).map(lambda cs: {"any": cs}),
+    kids.map(lambda c: {"not": c}),
+), max_leaves=10)
+DOCS = st.fixed_dictionaries({}, optional={n: values(t) for n, t in FACTS.items()}).map(
+    lambda doc: {n: REGISTRY.check_value(n, v) for n, v in doc.items()})
 
 
-def _agree(matcher, exprs, docs):
-    mismatches = []
-    for doc in docs:
-        engine = set(matcher.match(doc))
-        seen = {**doc, "_case": 1}  # the matcher adds the case guard to every fact
-        reference = {name for name, expr in exprs.items() if reference_match(expr, seen)}
-        if engine != reference:
-            mismatches.append((doc, sorted(engine ^ reference)))
-    return mismatches
+def engine_doc(facts: dict) -> dict:
+    return {attr(n): v for n, v in facts.items()}
+
+
+def compiled(conditions: list[dict]) -> Matcher:
+    """A matcher of the conditions as rules r0, r1, ...; past the engine's limits, rejected."""
+    parsed = [PARSE(c) for c in conditions]
+    assert [check(p, REGISTRY) for p in parsed] == [[]] * len(parsed)
+    try:
+        return Matcher({f"r{i}": (compile_condition(p), 100) for i, p in enumerate(parsed)})
+    except MatchError as exc:  # refused loudly is not a wrong answer (but see the xfail below)
+        assert "error code: 113" in str(exc)
+        reject()
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(conditions=st.lists(CONDITIONS, min_size=1, max_size=6),
+       docs=st.lists(DOCS, min_size=1, max_size=8))
+def test_engine_decides_what_the_source_conditions_say(conditions, docs):
+    matcher = compiled(conditions)
+    try:
+        for doc in docs:
+            note(f"facts: {doc!r}")
+            want = {f"r{i}" for i, c in enumerate(conditions) if holds(c, doc)}
+            assert set(matcher.match(engine_doc(doc))) == want
+    finally:
+        matcher.close()
+
+
+@pytest.mark.xfail(strict=True, raises=MatchError, reason="known bug: check() accepts 0.00001 "
+                   "for a number fact, compile_condition emits 1e-05, durable_rules refuses "
+                   "exponent notation")
+def test_a_number_the_engine_cannot_read_is_refused_by_check():
+    cond = PARSE({"fact": "t.rate", "lt": 0.00001})
+    if not check(cond, REGISTRY):
+        Matcher({"r0": (compile_condition(cond), 100)}).close()
+
+
+# Text the engine orders right: no character below '#' (it compares the raw JSON text,
+# closing quote included, so "a" < "a b" comes out false) and none that JSON escapes.
+ORDERED_TEXT = st.text(st.characters(codec="utf-8", min_codepoint=ord("#"),
+                                     exclude_categories=("Cs", "Cc"), exclude_characters="\\"),
+                       max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(bounds=st.lists(st.tuples(st.sampled_from(["lt", "le", "gt", "ge"]),
+                                 st.sampled_from(["用地", "Z", "NR-LAND", "é"]) | ORDERED_TEXT),
+                       min_size=1, max_size=6),
+       texts=st.lists(ORDERED_TEXT, min_size=1, max_size=8))
+def test_strings_are_ordered_by_code_point(bounds, texts):
+    conditions = [{"fact": "t.code", op: v} for op, v in bounds]
+    matcher = compiled(conditions)
+    try:
+        for text in texts:
+            want = {f"r{i}" for i, c in enumerate(conditions) if holds(c, {"t.code": text})}
+            assert set(matcher.match({"t__code": text})) == want
+    finally:
+        matcher.close()
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="known engine bug: strings are "
+                   "ordered by their JSON text (closing quote, escapes), and check() allows "
+                   "lt/le/gt/ge on strings")
+@pytest.mark.parametrize("text, bound", [("", " "), ("a", "a b"), ('"', "NR"), ('a"', "a#")])
+def test_string_order_the_engine_gets_wrong_is_refused_by_check(text, bound):
+    cond = {"fact": "t.code", "lt": bound}
+    if not check(PARSE(cond), REGISTRY):
+        matcher = compiled([cond])
+        try:
+            assert bool(matcher.match({"t__code": text})) == holds(cond, {"t.code": text})
+        finally:
+            matcher.close()
+
+
+@pytest.mark.xfail(strict=True, raises=MatchError, reason="known bug: a condition past the "
+                   "engine's expression limit (error 113) passes check() and lint crashes")
+def test_a_condition_past_the_engine_limit_is_a_lint_error(tmp_path):
+
+    wide = {"any": [{"all": [{"fact": "materials.missing", "in": [i, i + 1]},
+                             {"fact": "materials.missing_main", "in": [i, i + 1]}]}
+                    for i in range(5)]}
+    (tmp_path / "wide.yaml").write_text(yaml.safe_dump({
+        "ruleset": "t.wide", "version": "1", "department": "t", "reference": "test",
+        "effective": {"from": "2019-01-01"},
+        "rules": [{"id": "wide", "title": "wide", "when": wide, "then": [{"accept": {}}]}]}))
+    kernel = Kernel.start(entry_points=False)
+    try:
+        with pytest.raises(SourceError, match="wide.yaml"):
+            kernel.load_rules([tmp_path]).close()
+    finally:
+        kernel.close()
+
+
+# -- the shipped rules, through the kernel's rulebook --------------------------------------
+
+
+def _source_rules(book) -> dict[str, tuple[dict, dict]]:
+    """Each compiled rule's name -> its ``when`` and ``effective`` as the YAML file says."""
+    by_key = {}
+    for _, path, _ in book.files:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        for r in data["rules"]:
+            by_key[(data["ruleset"], str(data["version"]), r["id"])] = (
+                r.get("when"), data["effective"])
+    return {r.name: by_key[(r.ruleset, r.version, r.id)] for r in book.rules}
+
+
+def _shipped_values(conditions, specs) -> dict[str, st.SearchStrategy]:
+    """Per fact: values the shipped conditions name (to hit them), else any of its type."""
+    named: dict[str, list] = {n: [] for n in specs}
+
+    def walk(cond):
+        for key in ("all", "any"):
+            for c in cond.get(key, ()):
+                walk(c)
+        if "not" in cond:
+            walk(cond["not"])
+        for op, v in cond.items() if "fact" in cond else ():
+            if op not in ("fact", "exists"):
+                named[cond["fact"]] += v if isinstance(v, list) else [v]
+
+    for cond in conditions:
+        walk(cond or {})
+    return {n: st.one_of(st.sampled_from(named[n] or POOLS[s.type]), GENERAL[s.type])
+            for n, s in specs.items()}
 
 
 @pytest.fixture(scope="module")
-def generated():
-    rnd = random.Random(20190725)
-    conditions = TypeAdapter(list[Condition]).validate_python(
-        [_condition(rnd) for _ in range(40)])
-    exprs = {f"r{i}": compile_condition(c) for i, c in enumerate(conditions)}
-    matcher = Matcher({n: (e, 100) for n, e in exprs.items()})
-    yield rnd, exprs, matcher
-    matcher.close()
+def shipped():
+    kernel = Kernel.start(disabled=set())  # every installed plugin; no store needed
+    yield kernel
+    kernel.close()
 
 
-def test_engine_agrees_with_reference_on_generated_rules(generated):
-    rnd, exprs, matcher = generated
-    docs = (_doc(rnd) for _ in range(30_000))
-    assert _agree(matcher, exprs, docs)[:5] == []
+def test_shipped_rules_fire_when_their_source_says(shipped):
+    book, specs = shipped.rulebook, shipped.facts.specs
+    source = _source_rules(book)
+    pick = _shipped_values([w for w, _ in source.values()], specs)
+    days = st.sampled_from([20190101, 20190724, 20190725, 20191231, 20200101, 20240301])
+    docs = st.fixed_dictionaries({}, optional={**pick, "application.submitted_on": days})
+
+    @settings(max_examples=1500, deadline=None)
+    @given(doc=docs.map(lambda d: {n: shipped.facts.check_value(n, v) for n, v in d.items()}))
+    def agree(doc):
+        day = doc.get("application.submitted_on")
+        want = {name for name, (when, effective) in source.items()
+                if in_force(effective, day) and (when is None or holds(when, doc))}
+        assert {r.name for r in book.match(engine_doc(doc))} == want
+
+    agree()
 
 
-def test_engine_agrees_with_reference_on_shipped_rules(kernel):
-    rnd = random.Random(7)
-    book = kernel.rulebook
-    exprs = {r.name: book.matcher_expr(r) for r in book.rules}
-    specs = kernel.facts.specs
-    pools = {
-        "string": ["NR-LAND-SITE", "NR-SITE-SELECTION", "industrial", "online", "window", "x"],
-        "integer": [0, 1, 2, 3, 20190724, 20190725, 20200101],
-        "boolean": [True, False], "number": [0.0, 0.5, 99.5],
-    }
-
-    def doc():
-        return {attr(n): rnd.choice(pools[s.type]) for n, s in specs.items()
-                if rnd.random() < 0.8}
-
-    assert _agree(book.matcher, exprs, (doc() for _ in range(CASES)))[:5] == []
-
-
-def test_sessions_are_cleaned_after_every_case(generated):
+def test_sessions_are_cleaned_after_every_case():
     """Far more cases than the core's 1,024 live sessions, from one thread."""
-    rnd, exprs, matcher = generated
-    for _ in range(3000):
-        matcher.match(_doc(rnd))
+    matcher = Matcher({"r0": ({"$lt": {"t__count": 5}}, 100)})
+    try:
+        for i in range(3000):
+            assert matcher.match({"t__count": i % 10}) == (["r0"] if i % 10 < 5 else [])
+    finally:
+        matcher.close()

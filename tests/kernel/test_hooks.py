@@ -1,7 +1,6 @@
 """Each hook, exercised by a throw-away plugin in a fresh kernel."""
 
 import argparse
-import inspect
 import json
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ import pluggy
 import pytest
 from aiohttp import web
 
-from kernel import hookimpl, hookspecs
+from kernel import hookimpl
 from kernel.manager import PluginError, build_manager, call_each
 from kernel.models import Item
 from kernel.store.outbox import Outbox
@@ -143,11 +142,48 @@ def test_failing_enrichment_flags_the_case_and_the_next_case_works(start, probe)
     assert kernel.evaluate(APP)[0].outcome == "accepted_with_tolerance"
 
 
-def test_enrichment_may_not_write_undeclared_facts(start, probe, monkeypatch):
+def test_enrichment_may_not_write_its_facts_with_the_wrong_type(start, probe, monkeypatch):
     kernel = start(probe)
     monkeypatch.setattr(probe, "score", "ninety")
     decision, _ = kernel.evaluate(APP)
     assert any("must be of type integer" in f["message"] for f in decision.flags)
+
+
+class Spoofer(Probe):
+    """Writes its own score and also a fact it does not own."""
+
+    def __init__(self, rules_dir: Path, name: str, value):
+        super().__init__(rules_dir)
+        self.name, self.value = name, value
+
+    @hookimpl
+    def onetrip_enrich_facts(self, case, facts):
+        facts["probe.score"] = self.score
+        facts[self.name] = self.value
+
+
+class Other:
+    @hookimpl
+    def onetrip_register_facts(self, facts):
+        facts.declare("other.level", "integer", "another plugin's fact")
+
+
+@pytest.mark.parametrize("name, value", [
+    ("application.channel", "bank"),  # the kernel's
+    ("other.level", 3),               # another plugin's
+    ("probe.bonus", 1),               # its own namespace, never declared
+])
+def test_enrichment_may_not_write_facts_it_did_not_declare(start, tmp_path, name, value):
+    (tmp_path / "probe.yaml").write_text(RULES, encoding="utf-8")
+    kernel = start(Spoofer(tmp_path, name, value), Other())
+    decision, _ = kernel.evaluate(APP)
+    (flag,) = [f for f in decision.flags if f["code"] == "plugin_error"]
+    assert flag["message"].startswith("plugin probe failed in onetrip_enrich_facts")
+    assert f"wrote fact {name!r} it did not declare" in flag["message"]
+    (entry,) = [t for t in decision.trace if t.rule == "high-score"]
+    assert entry.status == "skipped" and entry.why == flag["message"]
+    # nothing the plugin wrote reached the rules, its own score included
+    assert decision.outcome == "correction_required"
 
 
 def test_decision_hook_sees_stored_decisions_and_failures_become_flags(start, probe):
@@ -216,19 +252,6 @@ def test_external_plugins_load_by_entry_point(tmp_path, monkeypatch):
     pm = build_manager()
     assert type(pm.get_plugin("probe_ext")).__name__ == "Plugin"
     monkeypatch.delitem(sys.modules, "probe_ext", raising=False)
-
-
-HOOKS = sorted(n for n, f in inspect.getmembers(hookspecs, inspect.isfunction)
-               if n.startswith("onetrip_"))
-
-
-@pytest.mark.parametrize("name", HOOKS)
-def test_every_hook_is_documented_and_exercised(name):
-    doc = getattr(hookspecs, name).__doc__ or ""
-    assert "versionadded" in doc and len(doc.split()) > 15
-    probe_hooks = {n for n in dir(Probe) if n.startswith("onetrip_")} | {
-        "onetrip_calendar_overrides"}  # exercised in tests/kernel/test_calendar_hook.py
-    assert name in probe_hooks
 
 
 def test_plugins_command_lists_builtin_plugins(capsys):

@@ -3,7 +3,13 @@
 import pytest
 from pydantic import ValidationError
 
-from kernel.ids import credit_check_char, id_check_char, mask, validate_credit_code
+from kernel.ids import (
+    credit_check_char,
+    id_check_char,
+    mask,
+    validate_credit_code,
+    validate_id_number,
+)
 from kernel.models import Application
 
 
@@ -43,3 +49,29 @@ def test_naive_datetime_is_refused():
 
 def test_mask_keeps_only_ends():
     assert mask("11010519491231002X") == "1101************2X"
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+FULLWIDTH = str.maketrans("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                          "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ")
+
+
+@pytest.mark.parametrize("check", [validate_credit_code, validate_id_number])
+def test_digits_of_other_scripts_are_refused(check):
+    good = "91350100M000100Y43" if check is validate_credit_code else "11010519491231002X"
+    with pytest.raises(ValueError):
+        check(good.translate(ARABIC_INDIC))
+
+
+@pytest.mark.parametrize("good", ["91350100M000100Y43", "11010519491231002X"])
+def test_fullwidth_forms_are_stored_as_ascii(good):
+    check = validate_credit_code if good.startswith("9") else validate_id_number
+    assert check(good.translate(FULLWIDTH)) == good
+
+
+def test_an_arabic_indic_id_is_a_422_not_a_decision():
+    with pytest.raises(ValidationError) as info:
+        Application.model_validate(_app({"kind": "person", "name": "张三",
+                                         "id_number": "11010519491231002X".translate(
+                                             ARABIC_INDIC)}))
+    assert "id_number" in str(info.value)

@@ -5,6 +5,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from kernel.cli import main
 from sandbox.replay import ReplayOptions, replay
 
@@ -89,3 +91,22 @@ def test_credit_in_the_rows_reaches_the_replay(tmp_path):
     assert main(["replay", str(cases), "--out", str(out), "--quiet", "--workers", "1"]) == 0
     outcomes = json.loads((out / "summary.json").read_text("utf-8"))["baseline"]["outcomes"]
     assert outcomes["accepted_with_tolerance"] == 1 and outcomes["correction_required"] == 1
+
+
+@pytest.mark.parametrize("spec", ["/proc/self", "../../..", "/", "rules/../../..", "-x"])
+def test_server_policies_outside_the_rules_roots_are_refused_unread(tmp_path, spec):
+    from sandbox.policy import PolicyError, resolve
+
+    root = tmp_path / "roots"
+    (root / "draft").mkdir(parents=True)
+    with pytest.raises(PolicyError) as err:
+        resolve(spec, tmp_path, field="candidate", roots=(root,))
+    assert err.value.field == "candidate" and "rules roots" in str(err.value)
+
+
+def test_server_policies_may_name_a_folder_under_a_root(tmp_path):
+    from sandbox.policy import resolve
+
+    root = tmp_path / "roots"
+    (root / "draft").mkdir(parents=True)
+    assert resolve("draft", tmp_path, roots=(root,)).root == (root / "draft").resolve()

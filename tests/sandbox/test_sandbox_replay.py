@@ -18,8 +18,9 @@ OUTPUTS = ("diff.jsonl", "bad_rows.jsonl", "summary.json", "report.md", "report.
 @pytest.fixture
 def run(tmp_path, sbx_args):
     def run(history, name, **kw):
-        kw = {"baseline": str(BASE), "candidate": str(DRAFT), "chunk": 16, **kw}
-        opts = ReplayOptions(cases=history, out=tmp_path / name, kernel=sbx_args, **kw)
+        kw = {"baseline": str(BASE), "candidate": str(DRAFT), "chunk": 16, "kernel": sbx_args,
+              **kw}
+        opts = ReplayOptions(cases=history, out=tmp_path / name, **kw)
         return replay(opts), opts.out
     return run
 
@@ -131,3 +132,18 @@ def test_bad_rows_fail_the_run_when_asked_and_nothing_is_written(tmp_path, run, 
         run(path, "out", workers=2, on_error="fail")
     assert err.value.line == 2
     assert not (tmp_path / "out").exists()
+
+
+def test_refused_credit_names_its_row(tmp_path, run, sbx_history, sbx_args):
+    from plugins.credit import Plugin as Credit
+
+    lines = sbx_history.read_text(encoding="utf-8").splitlines()[:12]
+    rows = [json.loads(line) for line in lines]
+    rows[4]["credit"] = {**rows[4]["credit"], "rating": {"grade": "Z", "since": "2019-01-01"}}
+    path = tmp_path / "credit.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    args = {**sbx_args, "extra_plugins": [*sbx_args["extra_plugins"], ("credit", Credit())]}
+    summary, _ = run(path, "out", kernel=args)
+    assert [r["line"] for r in summary["credit_refused"]] == [5]
+    assert summary["credit_refused"][0]["error"].startswith("credit: rating.grade")
+    assert summary["cases"] == 12

@@ -64,3 +64,23 @@ def test_timer_attempts_down_and_up_again_keep_a_pending_timer_firing(db_url):
 def _on(cfg, conn):
     cfg.attributes["connection"] = conn
     return cfg
+
+
+def test_database_errors_never_carry_bound_values(tmp_path):
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'hidden.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id TEXT PRIMARY KEY)"))
+    secret = "11010519491231002X"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO t VALUES (:v)"), {"v": secret})
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (:v)"), {"v": secret})
+    except IntegrityError as exc:
+        assert secret not in str(exc)
+    else:
+        raise AssertionError("the duplicate was accepted")
+    engine.dispose()
