@@ -68,7 +68,7 @@ class Kernel:
         self.calendar_overrides = calendar_overrides
         self.plugins = {name for name, p in pm.list_name_plugin() if p is not None}  # not blocked
         self._lock = threading.Lock()
-        self._open_db, self._db = open_db, None
+        self._open_db, self._db, self._opening = open_db, None, threading.Lock()
         self.rulebook = self.load_rules()
 
     @classmethod
@@ -137,7 +137,9 @@ class Kernel:
             if self._open_db is None:
                 raise RuntimeError("this kernel has no store; start it with "
                                    "kernel.store.start_kernel")
-            self._db = self._open_db(self)
+            with self._opening:  # a sweeper thread and a request may both come first
+                if self._db is None:
+                    self._db = self._open_db(self)
         return self._db
 
     def close(self) -> None:
