@@ -134,6 +134,19 @@ class CaseList(BaseModel):
     cases: list[CaseSummary]
 
 
+class PluginInfo(BaseModel):
+    name: str
+    version: str | None
+    hooks: list[str] = Field(description="the hooks it implements")
+    doc: list[str] = Field(description="the first line of its docstring, if any")
+
+
+class SubmitHeaders(BaseModel):
+    idempotency_key: str | None = Field(
+        None, alias="Idempotency-Key", min_length=1, max_length=200,
+        description="the same key and body give back the case stored the first time (200)")
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     database: str

@@ -41,10 +41,10 @@ class Plugin:
         open_notices(self.service, case, decision)
 
     @hookimpl
-    def onetrip_web_routes(self, app: Any) -> None:
-        from plugins.oa.web import add_routes
+    def onetrip_web_routes(self) -> list[Any]:
+        from plugins.oa.web import routes
 
-        add_routes(app)
+        return routes(self.service)
 
     @hookimpl
     def onetrip_cli(self, subparsers: Any) -> None:
