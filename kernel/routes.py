@@ -88,21 +88,20 @@ class Conflict(RouteError):
 
 def parse_json(raw: bytes, model: type[BaseModel] | None = None,
                optional: bool = False) -> Any:
-    """A JSON body, validated by ``model`` if given; an empty body is ``{}`` when optional."""
+    """A JSON body; with ``model``, validated strictly (a number is never taken for a date,
+    nor ``0`` for false). An empty body is ``{}`` when ``optional``."""
     if optional and not raw.strip():
         raw = b"{}"
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest(f"request body is not JSON: {exc}", code="malformed_json") from None
-    return data if model is None else model.model_validate(data)
+    return data if model is None else model.model_validate_json(raw, strict=True)
 
 
-def parse_query(query: Mapping[str, str], model: type[BaseModel],
-                drop_blank: bool = False) -> Any:
-    """Query parameters validated by ``model``; one given twice is an error, a blank one
-    counts as not given when ``drop_blank``."""
+def parse_query(query: Mapping[str, str], model: type[BaseModel]) -> Any:
+    """Query parameters validated by ``model``; a parameter given twice is an error."""
     repeated = [name for name, n in Counter(query.keys()).items() if n > 1]
     if repeated:
         raise InputError(repeated[0], f"give {repeated[0]} once")
-    return model.model_validate({k: v for k, v in query.items() if v or not drop_blank})
+    return model.model_validate(dict(query))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -12,7 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from kernel.routes import BadRequest, NotFound, Route, parse_json, parse_query
 from sandbox.history import explain
-from sandbox.jobs import Job, ReplayJobs, ReplayRequest
+from sandbox.jobs import Job, ReplayJobs, ReplayPolicies, ReplayRequest
 
 FILES = ("report.html", "report.md", "summary.json", "diff.jsonl", "bad_rows.jsonl")
 REPORT_TYPES = ("text/html", "text/markdown", "application/json", "application/octet-stream")
@@ -59,15 +60,13 @@ async def _upload(request: Any, jobs: ReplayJobs) -> Path:
     return path
 
 
-async def _request(request: Any) -> tuple[ReplayRequest, bool]:
-    """The replay asked for, and whether the history is the body (an upload)."""
-    upload = request.content_type != "application/json"
+def _checked(parse: Callable[..., Any], data: Any, model: type[BaseModel]) -> Any:
+    """Parsed by ``model``; its problems are 400s naming the field (this route's statuses)."""
     try:
-        if upload:
-            return parse_query(request.query, ReplayRequest), True
-        return parse_json(await request.read(), ReplayRequest), False
+        return parse(data, model)
     except ValidationError as exc:
-        raise BadRequest(explain(exc), str(exc.errors()[0]["loc"][0])) from None
+        loc = exc.errors()[0]["loc"]
+        raise BadRequest(explain(exc), str(loc[0]) if loc else None) from None
 
 
 class Views:
@@ -77,15 +76,16 @@ class Views:
         self.jobs = jobs
 
     async def post(self, request: Any) -> web.Response:
-        req, upload = await _request(request)
-        if upload and not request.can_read_body:
-            raise BadRequest("send the history as the body, or JSON naming a file", "body")
-        if upload:
-            cases = await _upload(request, self.jobs)
-        else:
+        if request.content_type == "application/json":
+            req = _checked(parse_json, await request.read(), ReplayRequest)
             cases = await asyncio.to_thread(self.jobs.history, req.cases)
             if cases is None:
                 raise BadRequest(f"no history file {req.cases!r} on the server", "cases")
+        else:
+            req = _checked(parse_query, request.query, ReplayPolicies)
+            if not request.can_read_body:
+                raise BadRequest("send the history as the body, or JSON naming a file", "body")
+            cases = await _upload(request, self.jobs)
         job = await asyncio.to_thread(self.jobs.submit, cases, req)
         return web.json_response(_state(job), status=202,
                                  headers={"Location": f"/v1/sandbox/replays/{job.id}"})
@@ -111,7 +111,7 @@ def routes(jobs: ReplayJobs) -> list[Route]:
         Route("POST", "/v1/sandbox/replays", v.post, "sandbox",
               "Start a replay: JSON naming a server-side history, or the history uploaded as "
               f"the body ({UPLOAD}) with the policies in the query string", ReplayRequest,
-              ReplayState, query=ReplayRequest, raw=UPLOAD, status=202, errors=(400,)),
+              ReplayState, query=ReplayPolicies, raw=UPLOAD, status=202, errors=(400,)),
         Route("GET", "/v1/sandbox/replays/{id}", v.get, "sandbox",
               "A replay's state and progress; its summary and report links once done",
               answer=ReplayState),

@@ -15,15 +15,20 @@ from pydantic import BaseModel, ConfigDict, Field
 log = logging.getLogger("onetrip.sandbox")
 
 
-class ReplayRequest(BaseModel):
-    """POST body (JSON) for a server-side history; uploads put these in the query string."""
+class ReplayPolicies(BaseModel):
+    """The two policies and what to do with bad rows; an upload's query string."""
 
     model_config = ConfigDict(extra="forbid")
-    cases: str | None = Field(None, description="history file name in the server's folder")
-    baseline: str = Field("as-in-force", description="a rules folder, a git revision of "
-                          "rules/, or as-in-force")
-    candidate: str = Field("as-in-force", description="the draft policy, as baseline")
+    baseline: str = Field("as-in-force", min_length=1, description="a rules folder, a git "
+                          "revision of rules/, or as-in-force")
+    candidate: str = Field("as-in-force", min_length=1, description="the draft, as baseline")
     on_error: Literal["skip", "fail"] = Field("skip", description="bad rows: skip or stop")
+
+
+class ReplayRequest(ReplayPolicies):
+    """POST body (JSON) for a history already in the server's folder."""
+
+    cases: str = Field(min_length=1, description="history file name in the server's folder")
 
 
 @dataclass
@@ -57,15 +62,16 @@ class ReplayJobs:
         workers = int(kernel.settings.get("sandbox_workers") or os.cpu_count() or 1)
         return cls(root, histories, workers)
 
-    def history(self, name: str | None) -> Path | None:
+    def history(self, name: str) -> Path | None:
         """The server-side history file ``name``, if it is one inside the histories folder."""
-        if not name:
+        try:
+            path = (self.histories / name).resolve()
+            found = path.is_relative_to(self.histories.resolve()) and path.is_file()
+        except (OSError, ValueError):  # a name no file can have (a NUL byte, too long)
             return None
-        path = (self.histories / name).resolve()
-        inside = path.is_relative_to(self.histories.resolve())
-        return path if inside and path.is_file() else None
+        return path if found else None
 
-    def submit(self, cases: Path, req: ReplayRequest) -> Job:
+    def submit(self, cases: Path, req: ReplayPolicies) -> Job:
         from sandbox.replay import ReplayOptions
 
         key = uuid.uuid4().hex[:12]

@@ -22,7 +22,7 @@ from kernel.http import apimodels as m
 from kernel.http.auth import ANONYMOUS_ADMIN, Principal
 from kernel.http.groupcommit import WRITER
 from kernel.manager import describe
-from kernel.models import TimeLimit
+from kernel.models import Application, TimeLimit
 from kernel.routes import parse_json, parse_query
 from kernel.store.lifecycle import Lifecycle
 from kernel.store.rulesedit import RulesEditor
@@ -70,14 +70,16 @@ def dated(field: str) -> Iterator[None]:
 
 
 async def evaluate(request: web.Request) -> web.Response:
-    data = await body(request)
+    application = await body(request, Application)
     with dated("submitted_at"):
-        decision, _ = await on_rules_thread(request, request.app[KERNEL].evaluate, data)
+        decision, _ = await on_rules_thread(request, request.app[KERNEL].evaluate, application)
     return answer(decision.model_dump(mode="json"))
 
 
 async def submit(request: web.Request) -> web.Response:
-    data = await body(request)
+    raw = await request.read()
+    data = parse_json(raw)  # as sent: an Idempotency-Key is checked against these bytes' JSON
+    parse_json(raw, Application)
     key = m.SubmitHeaders.model_validate(
         {"Idempotency-Key": request.headers.get("Idempotency-Key")}).idempotency_key
     lc = request.app[LIFECYCLE]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from kernel.core import InputError
+from kernel.models import Day, Moment
 from kernel.routes import Route, parse_json, parse_query
 from plugins.oa.answers import Chased, DocumentView, DueList, Metrics
 from plugins.oa.metrics import metrics
@@ -17,19 +17,16 @@ from plugins.oa.service import OAService, now
 
 
 class AsOf(BaseModel):
-    as_of: AwareDatetime | None = Field(None, description="the moment to look from; default now")
+    as_of: Moment | None = Field(None, description="the moment to look from; default now")
 
 
 class Period(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    from_: date | None = Field(None, alias="from", description="first day counted")
-    to: date | None = Field(None, description="last day counted")
-    department: str | None = Field(None, description="only this lead department (- for none)")
-
-
-def _query(request: Any, model: type[BaseModel]) -> Any:
-    return parse_query(request.query, model, drop_blank=True)
+    from_: Day | None = Field(None, alias="from", description="first day counted")
+    to: Day | None = Field(None, description="last day counted")
+    department: str | None = Field(None, min_length=1,
+                                   description="only this lead department (- for none)")
 
 
 class Views:
@@ -50,15 +47,15 @@ class Views:
         return await asyncio.to_thread(self.service.advance, request.match_info["doc_id"], adv)
 
     async def due(self, request: Any) -> Any:
-        as_of = _query(request, AsOf).as_of or now()
+        as_of = parse_query(request.query, AsOf).as_of or now()
         return await asyncio.to_thread(self.service.due, as_of)
 
     async def chase(self, request: Any) -> Any:
-        as_of = _query(request, AsOf).as_of or now()
+        as_of = parse_query(request.query, AsOf).as_of or now()
         return {"chased": await asyncio.to_thread(self.service.chase, as_of)}
 
     async def rates(self, request: Any) -> Any:
-        q = _query(request, Period)
+        q = parse_query(request.query, Period)
         if q.from_ and q.to and q.to < q.from_:
             raise InputError("to", "to is before from")
         return await asyncio.to_thread(metrics, self.service.engine, q.from_, q.to,
