@@ -186,7 +186,7 @@ async def rules_thread(app: web.Application) -> AsyncIterator[None]:
     """A cleanup_ctx resource: the one thread that evaluates cases and reloads rules."""
     app[v.RULES_THREAD] = pool = ThreadPoolExecutor(1, thread_name_prefix="onetrip-rules")
     yield
-    pool.shutdown(wait=True)
+    await asyncio.to_thread(pool.shutdown)  # the work under way finishes, off the loop
 
 
 def create_app(kernel: Kernel, config: ServerConfig | None = None,
