@@ -138,17 +138,22 @@ def onetrip_web_routes(kernel: Any) -> list[Route]:
     all plugins are joined and mounted by the kernel, which owns what every route shares:
 
     - **auth**: a caller needs the route's ``grant`` (``public``, ``read``, ``cases``,
-      ``rules``, ``sandbox``, ``admin``; see ``kernel/http/auth.py`` for the roles);
+      ``rules``, ``sandbox``, ``admin``; see ``kernel/http/auth.py`` for the roles); left
+      out, ``read`` for GET and ``cases`` for any other method;
     - **errors**: raise :class:`kernel.routes.BadRequest` (400), ``NotFound`` (404),
-      ``Conflict`` (409) or :class:`kernel.core.InputError` (422), or let a pydantic
-      ``ValidationError`` escape (422); each is answered as the one error body
-      ``{"error": {"code", "message", "field"}}``, anything else as a logged 500;
+      ``Conflict`` (409; each ``(message, field=None, code=None)``) or
+      :class:`kernel.core.InputError` (422), or let a pydantic ``ValidationError`` escape
+      (422); each is answered as the one error body ``{"error": {"code", "message",
+      "field"}}``, anything else as a logged 500;
     - **OpenAPI**: ``body``, ``query`` and ``answer`` models, ``summary``, the success
       ``status`` and extra ``errors`` statuses appear in ``/openapi.json`` and ``/docs``.
 
-    Prefix paths with ``/v1/<plugin name>/``. Handlers run on the server's event loop: do
-    database and file work with ``await asyncio.to_thread(...)``, never inline. Resources a
-    plugin's routes need (pools, clients) are made in ``onetrip_startup`` and released in
+    A handler is ``async def handler(request)``; what it returns is answered as JSON with
+    the route's ``status`` (see :class:`kernel.routes.Route`; ``parse_json`` and
+    ``parse_query`` read a body or query with a model). Prefix paths with
+    ``/v1/<plugin name>/``. Handlers run on the server's event loop: do database and file
+    work with ``await asyncio.to_thread(...)``, never inline. Resources a plugin's routes
+    need (pools, clients) are made in ``onetrip_startup`` and released in
     ``onetrip_shutdown``.
 
     :param kernel: the started kernel (the same object ``onetrip_startup`` received).

@@ -31,7 +31,7 @@ class Route:
     method: str
     path: str
     handler: Any
-    grant: str = "read"
+    grant: str = ""  # default: ``read`` for GET, ``cases`` for any other method
     summary: str = ""
     body: type[BaseModel] | None = None  # the JSON request body
     answer: Any = None  # a model, or list[model], of the success answer
@@ -44,6 +44,9 @@ class Route:
     produces: tuple[str, ...] = ("application/json",)  # media types of the success answer
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "method", self.method.upper())
+        if not self.grant:
+            object.__setattr__(self, "grant", "read" if self.method == "GET" else "cases")
         if self.grant not in GRANTS:
             raise ValueError(f"route {self.method} {self.path}: unknown grant {self.grant!r} "
                              f"(one of {', '.join(GRANTS)})")

@@ -210,7 +210,7 @@ def test_tokens_from_env_and_refusal_to_bind_without_them():
     assert serve("0.0.0.0", 0, None, 1, None) == 2
 
 
-def test_plugin_routes_need_the_grant_they_declare(tmp_path):
+def test_plugin_routes_need_the_grant_they_declare_or_read_or_cases(tmp_path):
     from kernel import hookimpl
     from kernel.routes import Route
 
@@ -221,7 +221,7 @@ def test_plugin_routes_need_the_grant_they_declare(tmp_path):
         @hookimpl
         def onetrip_web_routes(self):
             return [Route("GET", "/v1/probe/thing", ok),
-                    Route("POST", "/v1/probe/thing", ok, "cases"),
+                    Route("post", "/v1/probe/thing", ok),  # cases, as any write by default
                     Route("POST", "/v1/probe/replay", ok, "sandbox")]
 
     from kernel.store import start_kernel
