@@ -79,7 +79,7 @@ async def evaluate(request: web.Request) -> web.Response:
 async def submit(request: web.Request) -> web.Response:
     raw = await request.read()
     data = parse_json(raw)  # as sent: an Idempotency-Key is checked against these bytes' JSON
-    parse_json(raw, Application)
+    parse_json(raw, Application)  # refused here unless it is what the schema says
     key = m.SubmitHeaders.model_validate(
         {"Idempotency-Key": request.headers.get("Idempotency-Key")}).idempotency_key
     lc = request.app[LIFECYCLE]

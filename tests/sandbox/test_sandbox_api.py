@@ -3,6 +3,7 @@
 import asyncio
 import shutil
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from kernel.cli import main
@@ -85,3 +86,12 @@ def test_replay_over_http(tmp_path, make_kernel):
             assert (missing.status, (await missing.json())["error"]["code"]) == (404, "not_found")
 
     asyncio.run(scenario())
+
+
+def test_the_replay_pool_is_opened_at_start_up_and_closed_at_shutdown(tmp_path, make_kernel):
+    kernel = make_kernel(sandbox_dir=str(tmp_path / "replays"))
+    jobs = kernel.pm.get_plugin("sandbox").jobs
+    assert jobs.root == tmp_path / "replays"
+    kernel.close()
+    with pytest.raises(RuntimeError, match="shutdown"):
+        jobs.pool.submit(print)
