@@ -18,7 +18,7 @@ from kernel.catalogue import ItemRegistry
 from kernel.conditions import attr
 from kernel.decide import HALL_TZ, fold
 from kernel.facts import CaseContext, FactRegistry
-from kernel.manager import PluginError, build_manager, call_each, plugin_calls
+from kernel.manager import PluginError, build_manager, call_each, notify_each, plugin_calls
 from kernel.models import Application, Decision, Item, TraceEntry
 from kernel.rulebook import Rulebook
 from rules import RULES_DIR
@@ -63,6 +63,7 @@ class Kernel:
         self.plugins = {name for name, p in pm.list_name_plugin() if p is not None}  # not blocked
         self._lock = threading.Lock()
         self._open_db, self._db = open_db, None
+        self._closed = False
         self.rulebook = self.load_rules()
 
     @classmethod
@@ -117,9 +118,14 @@ class Kernel:
                 raise RuntimeError("this kernel has no store; start it with "
                                    "kernel.store.start_kernel")
             self._db = self._open_db(self)
+            call_each(self.pm, "onetrip_store_ready", kernel=self)
         return self._db
 
     def close(self) -> None:
+        """Let plugins release what they hold (``onetrip_shutdown``, once), then close."""
+        if not self._closed:
+            self._closed = True
+            notify_each(self.pm, "onetrip_shutdown", kernel=self)
         self.rulebook.close()
         if self._db is not None:
             self._db.dispose()

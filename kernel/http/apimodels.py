@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from kernel.models import Code, Decision, Strict, TimeLimit
+from kernel.models import Code, Day, Decision, Moment, Strict, TimeLimit
 
 Role = Literal["clerk", "rule_author", "auditor", "admin"]
 
@@ -31,22 +31,22 @@ class ErrorBody(BaseModel):
 
 class SupplementRequest(Strict):
     materials: list[Code] = Field(min_length=1, description="codes of the materials brought")
-    at: AwareDatetime | None = Field(None, description="when they were received; default now")
+    at: Moment | None = Field(None, description="when they were received; default now")
 
 
 class ClockRequest(Strict):
     action: Literal["pause", "resume"]
     reason: str = Field(min_length=1, max_length=200,
                         description="art. 45 step, e.g. 专家评审, 听证, 检测")
-    at: AwareDatetime | None = None
+    at: Moment | None = None
 
 
 class CompleteRequest(Strict):
-    at: AwareDatetime | None = None
+    at: Moment | None = None
 
 
 class AsOfQuery(Strict):
-    as_of: AwareDatetime | None = Field(None, description="compute remaining days as of then")
+    as_of: Moment | None = Field(None, description="compute remaining days as of then")
 
 
 class ListQuery(AsOfQuery):
@@ -58,7 +58,7 @@ class ListQuery(AsOfQuery):
 
 
 class DeadlineQuery(Strict):
-    start: AwareDatetime | date = Field(description="day (or moment, for office hours) of "
+    start: Moment | Day = Field(description="day (or moment, for office hours) of "
                                         "acceptance; itself not counted")
     working_days: int | None = Field(None, ge=0, le=3650)
     calendar_days: int | None = Field(None, ge=0, le=3650)
@@ -135,6 +135,19 @@ class CaseSummary(BaseModel):
 
 class CaseList(BaseModel):
     cases: list[CaseSummary]
+
+
+class PluginInfo(BaseModel):
+    name: str
+    version: str | None
+    hooks: list[str] = Field(description="the hooks it implements")
+    doc: list[str] = Field(description="the first line of its docstring, if any")
+
+
+class SubmitHeaders(BaseModel):
+    idempotency_key: str | None = Field(
+        None, alias="Idempotency-Key", min_length=1, max_length=200,
+        description="the same key and body give back the case stored the first time (200)")
 
 
 class Health(BaseModel):

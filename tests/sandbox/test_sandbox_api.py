@@ -3,6 +3,7 @@
 import asyncio
 import shutil
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from kernel.cli import main
@@ -58,8 +59,8 @@ async def _bad_requests(client, body):
     choice = await client.post("/v1/sandbox/replays", json={**body, "on_error": "maybe"},
                                headers=AS_AUDITOR)
     assert (no_token.status, clerk.status, outside.status, choice.status) == (401, 403, 400, 400)
-    assert (await outside.json())["field"] == "cases"
-    assert (await choice.json())["field"] == "on_error"
+    assert (await outside.json())["error"]["field"] == "cases"
+    assert (await choice.json())["error"]["field"] == "on_error"
 
 
 def test_replay_over_http(tmp_path, make_kernel):
@@ -82,6 +83,15 @@ def test_replay_over_http(tmp_path, make_kernel):
             failed = await _finished(client, upload.headers["Location"])
             assert failed["status"] == "failed" and "no-such-policy" in failed["error"]
             missing = await client.get("/v1/sandbox/replays/nope", headers=AS_AUDITOR)
-            assert missing.status == 404
+            assert (missing.status, (await missing.json())["error"]["code"]) == (404, "not_found")
 
     asyncio.run(scenario())
+
+
+def test_the_replay_pool_is_opened_at_start_up_and_closed_at_shutdown(tmp_path, make_kernel):
+    kernel = make_kernel(sandbox_dir=str(tmp_path / "replays"))
+    jobs = kernel.pm.get_plugin("sandbox").jobs
+    assert jobs.root == tmp_path / "replays"
+    kernel.close()
+    with pytest.raises(RuntimeError, match="shutdown"):
+        jobs.pool.submit(print)
