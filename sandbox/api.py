@@ -78,11 +78,13 @@ class Views:
     async def post(self, request: Any) -> web.Response:
         if request.content_type == "application/json":
             req = _checked(parse_json, await request.read(), ReplayRequest)
+            self.jobs.check_policies(req)
             cases = await asyncio.to_thread(self.jobs.history, req.cases)
             if cases is None:
                 raise BadRequest(f"no history file {req.cases!r} on the server", "cases")
         else:
             req = _checked(parse_query, request.query, ReplayPolicies)
+            self.jobs.check_policies(req)  # before the upload is stored
             if not request.can_read_body:
                 raise BadRequest("send the history as the body, or JSON naming a file", "body")
             cases = await _upload(request, self.jobs)
@@ -111,7 +113,7 @@ def routes(jobs: ReplayJobs) -> list[Route]:
         Route("POST", "/v1/sandbox/replays", v.post, "sandbox",
               "Start a replay: JSON naming a server-side history, or the history uploaded as "
               f"the body ({UPLOAD}) with the policies in the query string", ReplayRequest,
-              ReplayState, query=ReplayPolicies, raw=UPLOAD, status=202, errors=(400,)),
+              ReplayState, query=ReplayPolicies, raw=UPLOAD, status=202, errors=(400, 422)),
         Route("GET", "/v1/sandbox/replays/{id}", v.get, "sandbox",
               "A replay's state and progress; its summary and report links once done",
               answer=ReplayState),

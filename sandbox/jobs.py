@@ -47,20 +47,27 @@ class ReplayJobs:
     """Replays run one at a time on a background thread; their state lives here."""
 
     def __init__(self, root: Path, histories: Path, workers: int = 1,
-                 kernel_args: dict[str, Any] | None = None):
+                 kernel_args: dict[str, Any] | None = None,
+                 policy_roots: tuple[Path, ...] = ()):
         self.root, self.histories, self.workers = root, histories, workers
         self.kernel_args = kernel_args or {}
+        self.policy_roots = policy_roots
         self.jobs: dict[str, Job] = {}
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="replay")
 
     @classmethod
     def for_kernel(cls, kernel: Any) -> ReplayJobs:
         """Jobs configured by the kernel's settings ``sandbox_dir`` (default ``replays``),
-        ``sandbox_histories`` (default ``<sandbox_dir>/histories``) and ``sandbox_workers``."""
+        ``sandbox_histories`` (default ``<sandbox_dir>/histories``), ``sandbox_policies``
+        (draft rule folders, default ``<sandbox_dir>/policies``; the shipped ``rules/``
+        too) and ``sandbox_workers``."""
+        from rules import RULES_DIR
+
         root = Path(kernel.settings.get("sandbox_dir") or "replays")
         histories = Path(kernel.settings.get("sandbox_histories") or root / "histories")
+        policies = Path(kernel.settings.get("sandbox_policies") or root / "policies")
         workers = int(kernel.settings.get("sandbox_workers") or os.cpu_count() or 1)
-        return cls(root, histories, workers)
+        return cls(root, histories, workers, policy_roots=(policies, RULES_DIR.parent))
 
     def history(self, name: str) -> Path | None:
         """The server-side history file ``name``, if it is one inside the histories folder."""
@@ -71,6 +78,17 @@ class ReplayJobs:
             return None
         return path if found else None
 
+    def check_policies(self, req: ReplayPolicies) -> None:
+        """Refuse (422, naming the field) a policy outside the rules roots, unread."""
+        from kernel.routes import InputError
+        from sandbox.policy import PolicyError, confine
+
+        for field in ("baseline", "candidate"):
+            try:
+                confine(getattr(req, field), self.policy_roots, field)
+            except PolicyError as exc:
+                raise InputError(field, str(exc)) from None
+
     def submit(self, cases: Path, req: ReplayPolicies) -> Job:
         from sandbox.replay import ReplayOptions
 
@@ -80,7 +98,7 @@ class ReplayJobs:
         self.jobs[job.id] = job
         opts = ReplayOptions(cases=cases, baseline=req.baseline, candidate=req.candidate,
                              out=job.out, workers=self.workers, on_error=req.on_error,
-                             kernel=self.kernel_args)
+                             kernel=self.kernel_args, policy_roots=self.policy_roots)
         self.pool.submit(self._run, job, opts)
         return job
 

@@ -44,7 +44,7 @@ def _setup(tmp_path):
     histories.mkdir(parents=True)
     assert main(["sandbox", "generate", "--cases", "150", "--no-outcomes",
                  "--out", str(histories / "2019.jsonl")]) == 0
-    draft = tmp_path / "draft"
+    draft = tmp_path / "replays" / "policies" / "draft"
     shutil.copytree(RULES_DIR, draft)
     (draft / "common" / "tolerance.yaml").write_text(TOLERANCE, "utf-8")
     return histories / "2019.jsonl", draft
@@ -58,6 +58,10 @@ async def _bad_requests(client, body):
                                 headers=AS_AUDITOR)
     choice = await client.post("/v1/sandbox/replays", json={**body, "on_error": "maybe"},
                                headers=AS_AUDITOR)
+    foreign = [await client.post("/v1/sandbox/replays", json={**body, "candidate": p},
+                                 headers=AS_AUDITOR) for p in ("/proc/self", "../../..")]
+    assert [(r.status, (await r.json())["error"]["field"]) for r in foreign] == [
+        (422, "candidate")] * 2
     assert (no_token.status, clerk.status, outside.status, choice.status) == (401, 403, 400, 400)
     assert (await outside.json())["error"]["field"] == "cases"
     assert (await choice.json())["error"]["field"] == "on_error"
@@ -66,7 +70,7 @@ async def _bad_requests(client, body):
 def test_replay_over_http(tmp_path, make_kernel):
     history, draft = _setup(tmp_path)
     kernel = make_kernel(sandbox_dir=str(tmp_path / "replays"), sandbox_workers=1)
-    body = {"cases": "2019.jsonl", "candidate": str(draft)}
+    body = {"cases": "2019.jsonl", "candidate": draft.name}
 
     async def scenario():
         async with TestClient(TestServer(create_app(kernel, TOKENS, sweep=False))) as client:
