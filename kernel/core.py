@@ -18,7 +18,7 @@ from kernel.catalogue import ItemRegistry
 from kernel.conditions import attr
 from kernel.decide import HALL_TZ, fold
 from kernel.facts import CaseContext, FactRegistry
-from kernel.manager import PluginError, build_manager, call_each, plugin_calls
+from kernel.manager import PluginError, build_manager, call_each, notify_each, plugin_calls
 from kernel.models import Application, Decision, Item, TraceEntry
 from kernel.rulebook import Rulebook
 from rules import RULES_DIR
@@ -68,7 +68,9 @@ class Kernel:
         self.calendar_overrides = calendar_overrides
         self.plugins = {name for name, p in pm.list_name_plugin() if p is not None}  # not blocked
         self._lock = threading.Lock()
-        self._open_db, self._db, self._opening = open_db, None, threading.Lock()
+        # RLock: a plugin's onetrip_store_ready may ask for the store again
+        self._open_db, self._db, self._opening = open_db, None, threading.RLock()
+        self._closed = False
         self.rulebook = self.load_rules()
 
     @classmethod
@@ -140,9 +142,14 @@ class Kernel:
             with self._opening:  # a sweeper thread and a request may both come first
                 if self._db is None:
                     self._db = self._open_db(self)
+                    call_each(self.pm, "onetrip_store_ready", kernel=self)
         return self._db
 
     def close(self) -> None:
+        """Let plugins release what they hold (``onetrip_shutdown``, once), then close."""
+        if not self._closed:
+            self._closed = True
+            notify_each(self.pm, "onetrip_shutdown", kernel=self)
         self.rulebook.close()
         if self._db is not None:
             self._db.dispose()

@@ -1,9 +1,10 @@
 """The plugin contract: every hook a department plugin may implement.
 
 Hooks are synchronous and called by the kernel; implement them with ``@kernel.hookimpl``.
-A plugin is any object (usually a class instance) with such methods. Hooks receive
-registry objects to add to, rather than returning lists, so a plugin's additions are
-checked (and attributed to it) as they are made. Implementations may take any subset of
+A plugin is any object (usually a class instance) with such methods. Hooks that fill the
+kernel's registries receive registry objects to add to, so a plugin's additions are
+checked (and attributed to it) as they are made; hooks that declare what the kernel then
+serves (rule folders, calendar files, HTTP routes) return it. Implementations may take any subset of
 a hook's parameters (pluggy's opt-in arguments): new parameters are only ever added.
 """
 
@@ -16,12 +17,11 @@ import pluggy
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from aiohttp import web
-
     from kernel.actions import ActionRegistry
     from kernel.catalogue import ItemRegistry
     from kernel.facts import CaseContext, FactRegistry
     from kernel.models import Decision
+    from kernel.routes import Route
 
 PROJECT = "onetrip"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -134,16 +134,37 @@ def onetrip_case_event(case_id: str, event: str, payload: dict[str, Any]) -> Non
 
 
 @hookspec
-def onetrip_web_routes(app: web.Application) -> None:
-    """Add HTTP routes (and ``cleanup_ctx`` resources) to the API application.
+def onetrip_web_routes(kernel: Any) -> list[Route]:
+    """Return the HTTP routes this plugin serves, as :class:`kernel.routes.Route` declarations.
 
-    Called once while the aiohttp application is built. Prefix routes with
-    ``/v1/<plugin name>/``; the kernel is at ``app[kernel.http.app.KERNEL]``. A caller needs
-    the grant named by the handler's ``grant`` attribute (``read``, ``cases``, ``rules``,
-    ``sandbox``, ``admin``; see ``kernel/auth.py``); without one, GET and HEAD need
-    ``read`` and every other method needs ``cases``.
+    Called once while the API application is built, after ``onetrip_startup``; results of
+    all plugins are joined and mounted by the kernel, which owns what every route shares:
+
+    - **auth**: a caller needs the route's ``grant`` (``public``, ``read``, ``cases``,
+      ``rules``, ``sandbox``, ``admin``; see ``kernel/http/auth.py`` for the roles); left
+      out, ``read`` for GET and ``cases`` for any other method;
+    - **errors**: raise :class:`kernel.routes.BadRequest` (400), ``NotFound`` (404),
+      ``Conflict`` (409; each ``(message, field=None, code=None)``) or
+      :class:`kernel.core.InputError` (422), or let a pydantic ``ValidationError`` escape
+      (422); each is answered as the one error body ``{"error": {"code", "message",
+      "field"}}``, anything else as a logged 500;
+    - **OpenAPI**: ``body``, ``query`` and ``answer`` models, ``summary``, the success
+      ``status`` and extra ``errors`` statuses appear in ``/openapi.json`` and ``/docs``.
+
+    A handler is ``async def handler(request)``; what it returns is answered as JSON with
+    the route's ``status`` (see :class:`kernel.routes.Route`; ``parse_json`` and
+    ``parse_query`` read a body or query with a model). Prefix paths with
+    ``/v1/<plugin name>/``. Handlers run on the server's event loop: do database and file
+    work with ``await asyncio.to_thread(...)``, never inline. Resources a plugin's routes
+    need (pools, clients) are made in ``onetrip_startup`` and released in
+    ``onetrip_shutdown``.
+
+    :param kernel: the started kernel (the same object ``onetrip_startup`` received).
+    :return: a list of routes; ``None`` or ``[]`` for none.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+        Returns route declarations; it no longer receives the aiohttp application.
     """
 
 
@@ -191,10 +212,44 @@ def onetrip_cli(subparsers: Any) -> None:
 
 @hookspec
 def onetrip_startup(kernel: Any) -> None:
-    """Receive the started kernel (its database engine, calendar, catalogue).
+    """Receive the started kernel (its calendar, catalogue, rules and settings).
 
-    Called once after every registry is filled and the store's tables exist. A plugin
-    that keeps state keeps it on its own instance, so two kernels never share it.
+    Called once after every registry is filled, in every kernel: servers, dry runs
+    (``onetrip evaluate``, ``lint``) and replays alike, so do not open the database
+    here (``kernel.db`` may not exist: see ``onetrip_store_ready``). A plugin that keeps
+    state keeps it on its own instance, so two kernels never share it.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       No longer implies that the store is open.
+    """
+
+
+@hookspec
+def onetrip_store_ready(kernel: Any) -> None:
+    """Create the plugin's own tables: the kernel's store has just been opened and migrated.
+
+    Called once per kernel, the first time ``kernel.db`` is used: a server does so at
+    start-up, before it answers a request; a dry run only if it reads the store. Doing
+    schema work here, never inside a hook that runs within a case's transaction, keeps
+    SQLite writers from waiting on each other. A failure stops the kernel's start-up,
+    naming the plugin.
+
+    :param kernel: the kernel; ``kernel.db`` is its SQLAlchemy engine.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec
+def onetrip_shutdown(kernel: Any) -> None:
+    """Release what the plugin holds for this kernel (pools, threads, connections).
+
+    Called once from :meth:`kernel.core.Kernel.close`, before the kernel closes its rules
+    and database, in every process that started the kernel (server, CLI, sandbox). Each
+    plugin is called even when another one raised: an exception is logged, never raised.
+
+    :param kernel: the kernel being closed (the same object ``onetrip_startup`` received).
+
+    .. versionadded:: 0.2
     """

@@ -113,6 +113,15 @@ def call_each(pm: pluggy.PluginManager, hook: str, registry: Any = None,
     return out
 
 
+def notify_each(pm: pluggy.PluginManager, hook: str, **kwargs: Any) -> None:
+    """Call ``hook`` plugin by plugin; a plugin that raises is logged and the next is called."""
+    for name, call in plugin_calls(pm, hook):
+        try:
+            call(**kwargs)
+        except Exception as exc:
+            log.exception("%s", PluginError(name, hook, exc))
+
+
 def describe(pm: pluggy.PluginManager) -> list[dict[str, Any]]:
     """Name, version and implemented hooks of every registered plugin."""
     import importlib

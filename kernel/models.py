@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -12,6 +13,10 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+    WrapValidator,
     model_validator,
 )
 
@@ -23,6 +28,40 @@ SpecialStep = Literal["听证", "招标", "拍卖", "检验", "检测", "检疫"
 SPECIAL_STEPS: tuple[str, ...] = SpecialStep.__args__
 Unit = Literal["working_days", "calendar_days", "office_hours", "on_the_spot"]
 FactValue = bool | int | float | str
+# From 1910 the hall's zone has a whole-minute offset (Shanghai kept local mean time,
+# +08:05:43, until 1901); to 2999 a moment moved to any offset is still a valid date.
+YEARS = (1910, 2999)
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+_LAX = {datetime: TypeAdapter(AwareDatetime), date: TypeAdapter(date)}
+
+
+def _parsed(value: Any, kind: type) -> Any:
+    """ISO 8601 text or a ``kind`` object, as ``kind``: never a number taken as seconds."""
+    if isinstance(value, str) and _ISO.match(value):
+        try:
+            return _LAX[kind].validate_python(value)
+        except ValidationError as exc:
+            raise ValueError(exc.errors()[0]["msg"]) from None
+    if isinstance(value, kind) and (kind is datetime or not isinstance(value, datetime)):
+        return value
+    raise ValueError("give an ISO 8601 date or time, e.g. 2019-07-25T10:00:00+08:00")
+
+
+def _moment(value: Any) -> datetime:
+    moment = _parsed(value, datetime)
+    if moment.tzinfo is None:
+        raise ValueError("give the time with its UTC offset, e.g. +08:00")
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise ValueError(f"a time from the years {YEARS[0]} to {YEARS[1]}")
+    return moment
+
+
+# A moment with its UTC offset (2019-07-25T10:00:00+08:00) in the years above, or a day
+# (2019-07-25). Read by their own functions, so strict validation reads text the same way.
+Moment = Annotated[datetime, WrapValidator(lambda value, _: _moment(value)), WithJsonSchema(
+    {"type": "string", "format": "date-time", "pattern": r"^(19[1-9][0-9]|2[0-9]{3})-"})]
+Day = Annotated[date, WrapValidator(lambda value, _: _parsed(value, date)),
+                WithJsonSchema({"type": "string", "format": "date"})]
 
 
 class Strict(BaseModel):
@@ -102,7 +141,7 @@ class Item(Strict):
 
 
 class Person(Strict):
-    kind: Literal["person"] = "person"
+    kind: Literal["person"]
     name: str
     id_number: Annotated[str, AfterValidator(validate_id_number)]
 
@@ -112,7 +151,7 @@ class Person(Strict):
 
 
 class Organisation(Strict):
-    kind: Literal["organisation"] = "organisation"
+    kind: Literal["organisation"]
     name: str
     credit_code: Annotated[str, AfterValidator(validate_credit_code)]
 
@@ -124,14 +163,21 @@ class Organisation(Strict):
 Applicant = Annotated[Person | Organisation, Field(discriminator="kind")]
 
 
+class Agent(Strict):
+    """Who applies for the applicant (委托代理人): always a natural person."""
+
+    name: str
+    id_number: Annotated[str, AfterValidator(validate_id_number)]
+
+
 class Application(Strict):
     """What a window clerk, the online hall or a bank submits for one case."""
 
     items: Annotated[tuple[Code, ...], Field(min_length=1, max_length=50)]
     applicant: Applicant
-    submitted_at: AwareDatetime
+    submitted_at: Moment
     channel: Literal["window", "online", "bank"] = "window"
-    agent: Person | None = Field(
+    agent: Agent | None = Field(
         None, description="who applies for the applicant (委托代理人), if not the applicant")
     materials: tuple[Code, ...] = Field((), description="codes of the materials handed in")
     facts: dict[str, FactValue] = Field(default_factory=dict, description="declared case facts")

@@ -1,139 +1,36 @@
-"""HTTP routes: start a replay, follow it, fetch its reports (the ``sandbox`` grant)."""
+"""HTTP routes, declared for the kernel to mount: start a replay, follow it, fetch its reports."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import os
 import uuid
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
-from sandbox.history import BadRow, explain
-from sandbox.policy import PolicyError
-from sandbox.replay import ReplayOptions, replay
+from kernel.routes import BadRequest, NotFound, Route, parse_json, parse_query
+from sandbox.history import explain
+from sandbox.jobs import Job, ReplayJobs, ReplayPolicies, ReplayRequest
 
-log = logging.getLogger("onetrip.sandbox")
 FILES = ("report.html", "report.md", "summary.json", "diff.jsonl", "bad_rows.jsonl")
+REPORT_TYPES = ("text/html", "text/markdown", "application/json", "application/octet-stream")
+UPLOAD = "application/x-ndjson"
 
 
-class ReplayRequest(BaseModel):
-    """POST body (JSON) for a server-side history; uploads put these in the query string."""
-
-    model_config = ConfigDict(extra="forbid")
-    cases: str | None = Field(None, description="history file name in the server's folder")
-    baseline: str = "as-in-force"
-    candidate: str = "as-in-force"
-    on_error: Literal["skip", "fail"] = "skip"
-
-
-@dataclass
-class Job:
+class ReplayState(BaseModel):
     id: str
-    out: Path
-    status: Literal["queued", "running", "done", "failed"] = "queued"
-    rows: int = 0
-    bytes_done: int = 0
-    bytes_total: int = 0
-    summary: dict[str, Any] | None = None
-    error: str | None = None
+    status: Literal["queued", "running", "done", "failed"]
+    rows: int = Field(description="history rows replayed so far")
+    progress: float | None = Field(description="share of the history's bytes read, 0..1")
+    summary: dict[str, Any] | None = Field(None, description="summary.json, once done")
+    links: dict[str, str] | None = Field(None, description="report file -> its URL, once done")
+    error: str | None = Field(None, description="why it failed")
 
 
-class ReplayJobs:
-    """Replays run one at a time on a background thread; their state lives here."""
-
-    def __init__(self, root: Path, histories: Path, workers: int = 1,
-                 kernel_args: dict[str, Any] | None = None):
-        self.root, self.histories, self.workers = root, histories, workers
-        self.kernel_args = kernel_args or {}
-        self.jobs: dict[str, Job] = {}
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="replay")
-
-    @classmethod
-    def for_kernel(cls, kernel: Any) -> ReplayJobs:
-        """Jobs configured by the kernel's settings ``sandbox_dir`` (default ``replays``),
-        ``sandbox_histories`` (default ``<sandbox_dir>/histories``) and ``sandbox_workers``."""
-        root = Path(kernel.settings.get("sandbox_dir") or "replays")
-        histories = Path(kernel.settings.get("sandbox_histories") or root / "histories")
-        workers = int(kernel.settings.get("sandbox_workers") or os.cpu_count() or 1)
-        return cls(root, histories, workers)
-
-    def submit(self, cases: Path, req: ReplayRequest) -> Job:
-        key = uuid.uuid4().hex[:12]
-        job = Job(id=key, out=self.root / "runs" / key)
-        job.bytes_total = cases.stat().st_size
-        self.jobs[job.id] = job
-        opts = ReplayOptions(cases=cases, baseline=req.baseline, candidate=req.candidate,
-                             out=job.out, workers=self.workers, on_error=req.on_error,
-                             kernel=self.kernel_args)
-        self.pool.submit(self._run, job, opts)
-        return job
-
-    def _run(self, job: Job, opts: ReplayOptions) -> None:
-        job.status = "running"
-
-        def progress(rows: int, done: int) -> None:
-            job.rows, job.bytes_done = rows, done
-
-        try:
-            job.summary = replay(opts, progress)
-            job.status = "done"
-        except (BadRow, PolicyError, ValueError) as exc:  # the request's fault: say why
-            job.error, job.status = explain(exc), "failed"
-        except Exception as exc:  # a job must end in a state, never stay "running"
-            log.exception("replay %s failed", job.id)
-            job.error, job.status = f"internal error: {type(exc).__name__}", "failed"
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True)
-
-
-JOBS: web.AppKey[ReplayJobs] = web.AppKey("sandbox_jobs", ReplayJobs)
-
-
-def _problem(status: int, field: str, message: str) -> web.Response:
-    return web.json_response({"error": message, "field": field}, status=status)
-
-
-async def _upload(request: web.Request, jobs: ReplayJobs) -> Path:
-    path = jobs.root / "uploads" / f"{uuid.uuid4().hex}.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as fh:
-        async for block in request.content.iter_chunked(1 << 16):
-            fh.write(block)  # streamed: an upload of a year of cases never sits in memory
-    return path
-
-
-async def post_replay(request: web.Request) -> web.Response:
-    jobs = request.app[JOBS]
-    upload = request.content_type != "application/json"
-    try:
-        raw = dict(request.query) if upload else await request.json()
-        req = ReplayRequest.model_validate(raw)
-    except ValidationError as exc:
-        return _problem(400, str(exc.errors()[0]["loc"][0]), explain(exc))
-    except ValueError:
-        return _problem(400, "body", "the body is not JSON")
-    if upload:
-        if not request.can_read_body:
-            return _problem(400, "body", "send the history as the body, or JSON naming a file")
-        cases = await _upload(request, jobs)
-    else:
-        cases = (jobs.histories / (req.cases or "")).resolve()
-        if not req.cases or not cases.is_relative_to(jobs.histories.resolve()) or \
-                not cases.is_file():
-            return _problem(400, "cases", f"no history file {req.cases!r} on the server")
-    job = await asyncio.get_running_loop().run_in_executor(None, jobs.submit, cases, req)
-    return web.json_response(_state(request, job), status=202,
-                             headers={"Location": f"/v1/sandbox/replays/{job.id}"})
-
-
-def _state(request: web.Request, job: Job) -> dict[str, Any]:
+def _state(job: Job) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": job.id, "status": job.status, "rows": job.rows,
         "progress": round(job.bytes_done / job.bytes_total, 4) if job.bytes_total else None,
@@ -146,34 +43,80 @@ def _state(request: web.Request, job: Job) -> dict[str, Any]:
     return out
 
 
-async def get_replay(request: web.Request) -> web.Response:
-    job = request.app[JOBS].jobs.get(request.match_info["id"])
-    if job is None:
-        return _problem(404, "id", "no such replay")
-    return web.json_response(_state(request, job))
+def _open_upload(root: Path) -> tuple[Path, IO[bytes]]:
+    path = root / "uploads" / f"{uuid.uuid4().hex}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path, open(path, "wb")  # closed by the caller, off the loop
 
 
-async def get_file(request: web.Request) -> web.StreamResponse:
-    job = request.app[JOBS].jobs.get(request.match_info["id"])
-    name = request.match_info["name"]
-    if job is None or job.status != "done" or name not in FILES:
-        return _problem(404, "name", "no such report")
-    return web.FileResponse(job.out / name)
+async def _upload(request: Any, jobs: ReplayJobs) -> Path:
+    """The body streamed to a file: a year of cases never sits in memory or on the loop."""
+    path, fh = await asyncio.to_thread(_open_upload, jobs.root)
+    try:
+        async for block in request.content.iter_chunked(1 << 16):
+            await asyncio.to_thread(fh.write, block)
+    finally:
+        await asyncio.to_thread(fh.close)
+    return path
 
 
-for _handler in (post_replay, get_replay, get_file):
-    _handler.grant = "sandbox"  # the API's auth: rule authors, auditors and admins
+def _checked(parse: Callable[..., Any], data: Any, model: type[BaseModel]) -> Any:
+    """Parsed by ``model``; its problems are 400s naming the field (this route's statuses)."""
+    try:
+        return parse(data, model)
+    except ValidationError as exc:
+        loc = exc.errors()[0]["loc"]
+        raise BadRequest(explain(exc), str(loc[0]) if loc else None) from None
 
 
-def setup(app: web.Application, jobs: ReplayJobs) -> None:
-    """Add the sandbox routes; the host application checks roles by each handler's grant."""
-    app[JOBS] = jobs
-    app.router.add_post("/v1/sandbox/replays", post_replay)
-    app.router.add_get("/v1/sandbox/replays/{id}", get_replay)
-    app.router.add_get("/v1/sandbox/replays/{id}/{name}", get_file)
+class Views:
+    """The handlers, over one kernel's replay jobs (the ``sandbox`` grant)."""
 
-    async def _close(app: web.Application):
-        yield
-        jobs.close()
+    def __init__(self, jobs: ReplayJobs):
+        self.jobs = jobs
 
-    app.cleanup_ctx.append(_close)
+    async def post(self, request: Any) -> web.Response:
+        if request.content_type == "application/json":
+            req = _checked(parse_json, await request.read(), ReplayRequest)
+            self.jobs.check_policies(req)
+            cases = await asyncio.to_thread(self.jobs.history, req.cases)
+            if cases is None:
+                raise BadRequest(f"no history file {req.cases!r} on the server", "cases")
+        else:
+            req = _checked(parse_query, request.query, ReplayPolicies)
+            self.jobs.check_policies(req)  # before the upload is stored
+            if not request.can_read_body:
+                raise BadRequest("send the history as the body, or JSON naming a file", "body")
+            cases = await _upload(request, self.jobs)
+        job = await asyncio.to_thread(self.jobs.submit, cases, req)
+        return web.json_response(_state(job), status=202,
+                                 headers={"Location": f"/v1/sandbox/replays/{job.id}"})
+
+    async def get(self, request: Any) -> Any:
+        job = self.jobs.jobs.get(request.match_info["id"])
+        if job is None:
+            raise NotFound("no such replay", "id")
+        return _state(job)
+
+    async def file(self, request: Any) -> web.StreamResponse:
+        job = self.jobs.jobs.get(request.match_info["id"])
+        name = request.match_info["name"]
+        if job is None or job.status != "done" or name not in FILES:
+            raise NotFound("no such report", "name")
+        return web.FileResponse(job.out / name)
+
+
+def routes(jobs: ReplayJobs) -> list[Route]:
+    """The sandbox routes: rule authors, auditors and admins (the ``sandbox`` grant)."""
+    v = Views(jobs)
+    return [
+        Route("POST", "/v1/sandbox/replays", v.post, "sandbox",
+              "Start a replay: JSON naming a server-side history, or the history uploaded as "
+              f"the body ({UPLOAD}) with the policies in the query string", ReplayRequest,
+              ReplayState, query=ReplayPolicies, raw=UPLOAD, status=202, errors=(400, 422)),
+        Route("GET", "/v1/sandbox/replays/{id}", v.get, "sandbox",
+              "A replay's state and progress; its summary and report links once done",
+              answer=ReplayState),
+        Route("GET", "/v1/sandbox/replays/{id}/{name}", v.file, "sandbox",
+              f"A finished replay's report file: {', '.join(FILES)}", produces=REPORT_TYPES),
+    ]

@@ -94,15 +94,26 @@ def resolve(spec: str, tmp: Path, repo: Path | None = None, field: str = "",
     return _revision(spec, tmp, repo, field)
 
 
-def _confined(spec: str, tmp: Path, repo: Path | None, field: str,
-              roots: tuple[Path, ...]) -> Policy:
-    for root in roots:
-        path = (root / spec).resolve()
-        if path.is_relative_to(root.resolve()) and path.is_dir():
-            return Policy(spec, f"rules folder {spec}", path)
+def confine(spec: str, roots: tuple[Path, ...], field: str = "") -> Path | None:
+    """The folder under ``roots`` that ``spec`` names, None for a git revision or the rules
+    in force; anything else raises PolicyError before any file is read."""
+    if spec.strip().lower() in IN_FORCE:
+        return None
     if ".." in spec or spec.startswith("/") or not _REVISION.fullmatch(spec):
         raise PolicyError(field, "a policy is 'as-in-force', a rules folder under the "
                           "configured rules roots, or a git revision")
+    for root in roots:
+        path = (root / spec).resolve()
+        if path.is_relative_to(root.resolve()) and path.is_dir():
+            return path
+    return None
+
+
+def _confined(spec: str, tmp: Path, repo: Path | None, field: str,
+              roots: tuple[Path, ...]) -> Policy:
+    path = confine(spec, roots, field)
+    if path is not None:
+        return Policy(spec, f"rules folder {spec}", path)
     return _revision(spec, tmp, repo, field)
 
 

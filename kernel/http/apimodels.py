@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from kernel.models import Code, Decision, Strict, TimeLimit
+from kernel.models import Code, Day, Decision, Moment, Strict, TimeLimit
 
 Role = Literal["clerk", "rule_author", "auditor", "admin"]
 
@@ -31,7 +31,7 @@ class ErrorBody(BaseModel):
 
 class SupplementRequest(Strict):
     materials: list[Code] = Field(min_length=1, description="codes of the materials brought")
-    at: AwareDatetime | None = Field(None, description="when they were received; default now")
+    at: Moment | None = Field(None, description="when they were received; default now")
 
 
 class ClockRequest(Strict):
@@ -43,7 +43,7 @@ class ClockRequest(Strict):
     length: TimeLimit | None = Field(
         None, description="pause: expected length told to the applicant, "
         "{\"working_days\": n} or {\"calendar_days\": n}")
-    at: AwareDatetime | None = None
+    at: Moment | None = None
 
 
 class ExtensionRequest(Strict):
@@ -55,11 +55,11 @@ class ExtensionRequest(Strict):
     working_days: int | None = Field(
         None, ge=1, le=60, description="default: the most the rules allow (10, or 15 for "
         "joint handling)")
-    at: AwareDatetime | None = None
+    at: Moment | None = None
 
 
 class CorrectionNoticeRequest(Strict):
-    at: AwareDatetime | None = Field(
+    at: Moment | None = Field(
         None, description="when the correction notice reached the applicant; default now")
 
 
@@ -73,11 +73,11 @@ class CompleteRequest(Strict):
         None, max_length=100, description="not_granted: the 行政复议 body the notice names")
     court: str | None = Field(None, max_length=100,
                               description="not_granted: the court the notice names")
-    at: AwareDatetime | None = None
+    at: Moment | None = None
 
 
 class AsOfQuery(Strict):
-    as_of: AwareDatetime | None = Field(None, description="compute remaining days as of then")
+    as_of: Moment | None = Field(None, description="compute remaining days as of then")
 
 
 class ListQuery(AsOfQuery):
@@ -89,7 +89,7 @@ class ListQuery(AsOfQuery):
 
 
 class DeadlineQuery(Strict):
-    start: AwareDatetime | date = Field(description="day (or moment, for office hours) of "
+    start: Moment | Day = Field(description="day (or moment, for office hours) of "
                                         "acceptance; itself not counted")
     working_days: int | None = Field(None, ge=0, le=3650)
     calendar_days: int | None = Field(None, ge=0, le=3650)
@@ -180,6 +180,19 @@ class CaseSummary(BaseModel):
 
 class CaseList(BaseModel):
     cases: list[CaseSummary]
+
+
+class PluginInfo(BaseModel):
+    name: str
+    version: str | None
+    hooks: list[str] = Field(description="the hooks it implements")
+    doc: list[str] = Field(description="the first line of its docstring, if any")
+
+
+class SubmitHeaders(BaseModel):
+    idempotency_key: str | None = Field(
+        None, alias="Idempotency-Key", min_length=1, max_length=200,
+        description="the same key and body give back the case stored the first time (200)")
 
 
 class Health(BaseModel):

@@ -72,6 +72,6 @@ def writer(intake: Intake) -> Any:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        w.executor.shutdown(wait=True)  # a batch under way commits and is marked
+        await asyncio.to_thread(w.executor.shutdown)  # a batch under way commits, is marked
 
     return run

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +22,18 @@ from kernel.http import apimodels as m
 from kernel.http.auth import ANONYMOUS_ADMIN, Principal
 from kernel.http.groupcommit import WRITER
 from kernel.manager import describe
-from kernel.models import TimeLimit
+from kernel.models import Application, TimeLimit
+from kernel.routes import parse_json, parse_query
 from kernel.store.lifecycle import Lifecycle
 from kernel.store.rulesedit import RulesEditor
 
 KERNEL = web.AppKey("kernel", Kernel)
 LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
 RULES = web.AppKey("rules", RulesEditor)
+RULES_THREAD = web.AppKey("rules_thread", ThreadPoolExecutor)
 # Who is calling, set by the auth middleware (aiohttp before 3.12 has no RequestKey).
 PRINCIPAL: Any = (web.RequestKey("principal", Principal) if hasattr(web, "RequestKey")
                   else "onetrip.principal")
-
-
-class BadJSON(ValueError):
-    field = None
 
 
 def answer(data: Any, status: int = 200) -> web.Response:
@@ -43,18 +42,21 @@ def answer(data: Any, status: int = 200) -> web.Response:
 
 async def body(request: web.Request, model: type[BaseModel] | None = None,
                optional: bool = False) -> Any:
-    raw = await request.read()
-    if not raw.strip() and optional:
-        raw = b"{}"
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadJSON(f"request body is not JSON: {exc}") from None
-    return data if model is None else model.model_validate(data)
+    return parse_json(await request.read(), model, optional)
 
 
 def query(request: web.Request, model: type[BaseModel]) -> Any:
-    return model.model_validate(dict(request.query))
+    return parse_query(request.query, model)
+
+
+async def on_rules_thread(request: web.Request, work: Callable[..., Any], *args: Any) -> Any:
+    """Run rule work (evaluation, rule files) on the one thread that also swaps the rules.
+
+    Off the event loop, and never beside a reload: a rulebook is only closed on this thread,
+    after the evaluations that use it.
+    """
+    pool = request.app[RULES_THREAD]
+    return await asyncio.get_running_loop().run_in_executor(pool, partial(work, *args))
 
 
 @contextmanager
@@ -68,71 +70,78 @@ def dated(field: str) -> Iterator[None]:
 
 
 async def evaluate(request: web.Request) -> web.Response:
-    data = await body(request)
+    application = await body(request, Application)
     with dated("submitted_at"):
-        decision, _ = request.app[KERNEL].evaluate(data)
+        decision, _ = await on_rules_thread(request, request.app[KERNEL].evaluate, application)
     return answer(decision.model_dump(mode="json"))
 
 
 async def submit(request: web.Request) -> web.Response:
-    data = await body(request)
-    key = request.headers.get("Idempotency-Key")
+    raw = await request.read()
+    data = parse_json(raw)  # as sent: an Idempotency-Key is checked against these bytes' JSON
+    parse_json(raw, Application)  # refused here unless it is what the schema says
+    key = m.SubmitHeaders.model_validate(
+        {"Idempotency-Key": request.headers.get("Idempotency-Key")}).idempotency_key
     lc = request.app[LIFECYCLE]
-    with dated("submitted_at"):
-        if key is None:  # evaluated here, outside any transaction
-            sub = lc.prepare(data)
-        else:  # looks the key up first
-            sub = await asyncio.get_running_loop().run_in_executor(None, lc.prepare, data, key)
+    with dated("submitted_at"):  # evaluated outside any transaction; a key is looked up first
+        sub = await on_rules_thread(request, lc.prepare, data, key)
     if isinstance(sub, str):
-        return answer({**lc.brief(sub), "created": False})
+        return answer({**await asyncio.to_thread(lc.brief, sub), "created": False})
     done = await request.app[WRITER].submit(sub)
     return answer(done.answer(), status=201 if done.created else 200)
 
 
 async def get_case(request: web.Request) -> web.Response:
     q = query(request, m.AsOfQuery)
-    return answer(request.app[LIFECYCLE].get(request.match_info["id"], q.as_of))
+    lc = request.app[LIFECYCLE]
+    return answer(await asyncio.to_thread(lc.get, request.match_info["id"], q.as_of))
 
 
 async def list_cases(request: web.Request) -> web.Response:
     q = query(request, m.ListQuery)
-    return answer({"cases": request.app[LIFECYCLE].find(q.state, q.overdue, q.as_of, q.limit,
-                                                        q.offset)})
+    lc = request.app[LIFECYCLE]
+    found = await asyncio.to_thread(lc.find, q.state, q.overdue, q.as_of, q.limit, q.offset)
+    return answer({"cases": found})
+
+
+def _act_then_view(lc: Lifecycle, act: Callable[..., None], case_id: str, at: Any,
+                   *args: Any, **kw: Any) -> dict[str, Any]:
+    act(case_id, *args, at=at, **kw)
+    return lc.get(case_id, at)
+
+
+async def _act(request: web.Request, act: str, at: Any, *args: Any, **kw: Any) -> web.Response:
+    """One action on the case the path names, then its view: off the loop, in one hop."""
+    lc = request.app[LIFECYCLE]
+    return answer(await asyncio.to_thread(_act_then_view, lc, getattr(lc, act),
+                                          request.match_info["id"], at, *args, **kw))
 
 
 async def supplement(request: web.Request) -> web.Response:
     req = await body(request, m.SupplementRequest)
-    lc, case_id = request.app[LIFECYCLE], request.match_info["id"]
-    lc.supplement(case_id, req.materials, req.at)
-    return answer(lc.get(case_id, req.at))
+    return await _act(request, "supplement", req.at, req.materials)
 
 
 async def clock(request: web.Request) -> web.Response:
     req = await body(request, m.ClockRequest)
-    lc, case_id = request.app[LIFECYCLE], request.match_info["id"]
-    lc.clock(case_id, req.action, req.reason, req.at, req.length)
-    return answer(lc.get(case_id, req.at))
+    return await _act(request, "clock", req.at, req.action, req.reason, length=req.length)
 
 
 async def correction_notice(request: web.Request) -> web.Response:
     req = await body(request, m.CorrectionNoticeRequest, optional=True)
-    lc, case_id = request.app[LIFECYCLE], request.match_info["id"]
-    lc.correction_notice(case_id, req.at)
-    return answer(lc.get(case_id, req.at))
+    return await _act(request, "correction_notice", req.at)
 
 
 async def extend(request: web.Request) -> web.Response:
     req = await body(request, m.ExtensionRequest)
-    lc, case_id = request.app[LIFECYCLE], request.match_info["id"]
-    lc.extend(case_id, req.approver, req.reason, req.at, req.working_days)
-    return answer(lc.get(case_id, req.at))
+    return await _act(request, "extend", req.at, req.approver, req.reason,
+                      working_days=req.working_days)
 
 
 async def complete(request: web.Request) -> web.Response:
     req = await body(request, m.CompleteRequest)
-    lc, case_id = request.app[LIFECYCLE], request.match_info["id"]
-    lc.complete(case_id, req.result, req.reasons, req.at, req.review_body, req.court)
-    return answer(lc.get(case_id, req.at))
+    return await _act(request, "complete", req.at, req.result, req.reasons,
+                      review_body=req.review_body, court=req.court)
 
 
 async def items(request: web.Request) -> web.Response:
@@ -160,9 +169,9 @@ async def rulesets(request: web.Request) -> web.Response:
 
 
 async def put_ruleset(request: web.Request) -> web.Response:
-    body = await request.read()
+    text = await request.read()
     editor, who = request.app[RULES], request.get(PRINCIPAL, ANONYMOUS_ADMIN)
-    done = editor.put(request.match_info["ruleset"], body, who)
+    done = await on_rules_thread(request, editor.put, request.match_info["ruleset"], text, who)
     return answer(done)
 
 
@@ -177,7 +186,7 @@ async def deadline(request: web.Request) -> web.Response:
             raise InputError("start", "office hours count from a moment: give a date and time")
         start = datetime.combine(start, time(12), HALL_TZ)
     with dated("start"):
-        end = request.app[KERNEL].calendar.due(start, limit)
+        end = await asyncio.to_thread(request.app[KERNEL].calendar.due, start, limit)
     return answer({"start": q.start, "limit": limit.model_dump(), "due": end.when,
                    "provisional": end.provisional, "provisional_note": end.note})
 

@@ -56,15 +56,20 @@ class Plugin:
     def onetrip_startup(self, kernel):
         self.kernel = kernel  # the store opens on the first lookup: lint and --help open none
 
+    @hookimpl
+    def onetrip_store_ready(self, kernel):
+        self.store  # noqa: B018  (create the credit tables now, outside any case's transaction)
+
     @property
     def store(self) -> CreditStore:
         """The credit tables on the kernel's store, created on first use."""
         if self._store is None:
+            db = self.kernel.db  # outside the lock: opening it calls onetrip_store_ready
             with self._opening:
                 if self._store is None:
                     from plugins.credit.store import CreditStore
 
-                    store = CreditStore(self.kernel.db)
+                    store = CreditStore(db)
                     store.create_tables()
                     self._store = store
         return self._store

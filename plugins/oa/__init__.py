@@ -46,9 +46,16 @@ class Plugin:
         dirs = [Path(p) for p in kernel.settings.get("oa_rule_dirs") or [RULES]]
         self.rules = OARules(dirs, kernel.plugins)
 
+    @hookimpl
+    def onetrip_store_ready(self, kernel: Any) -> None:
+        self.service  # noqa: B018  (create the OA tables now, outside any case's transaction)
+
     @property
     def service(self) -> OAService:
         """The document flow on the kernel's store, its tables created on first use."""
+        if self._service is not None:
+            return self._service
+        db = self.kernel.db  # outside the lock: opening it calls onetrip_store_ready
         with self._opening:
             if self._service is None:
                 from sqlmodel import SQLModel
@@ -56,8 +63,8 @@ class Plugin:
                 from plugins.oa.models import TABLES
                 from plugins.oa.service import OAService
 
-                SQLModel.metadata.create_all(self.kernel.db, tables=TABLES)
-                self._service = OAService(self.kernel.db, self.kernel.calendar, self.rules,
+                SQLModel.metadata.create_all(db, tables=TABLES)
+                self._service = OAService(db, self.kernel.calendar, self.rules,
                                           calendar_for=self.kernel.calendar_for,
                                           on_finished=self._finished)
             return self._service
@@ -76,10 +83,10 @@ class Plugin:
         open_notices(self.service, case, decision)
 
     @hookimpl
-    def onetrip_web_routes(self, app: Any) -> None:
-        from plugins.oa.web import add_routes
+    def onetrip_web_routes(self) -> list[Any]:
+        from plugins.oa.web import routes
 
-        add_routes(app)
+        return routes(self.service)
 
     @hookimpl
     def onetrip_cli(self, subparsers: Any) -> None:

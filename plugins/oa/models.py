@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field as Col
 from sqlmodel import SQLModel
 
 from kernel import HALL_TZ
+from kernel.models import Moment
 
 # 党政机关公文处理工作条例 (2012) art. 24 (收文) and arts. 19-22, 25 (拟制, 发文).
 FLOWS: dict[str, tuple[str, ...]] = {
@@ -28,6 +29,8 @@ RETURNS = {("incoming", "review"): None, ("outgoing", "recheck"): "sign"}
 URGENCIES = {"特急": "extra_urgent", "加急": "urgent", "平件": "normal"}
 URGENCY_NAMES = {code: name for name, code in URGENCIES.items()}
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Urgency = Literal["特急", "加急", "平件", "extra_urgent", "urgent", "normal"]
+StepName = Literal[(*STEP_NAMES, *STEP_NAMES.values())]  # a step by code or by name
 
 
 def local_day(when: datetime) -> date:
@@ -100,6 +103,8 @@ class _In(BaseModel):
 
 def urgency_code(value: str) -> str:
     """特急 / 加急 / 平件 or their codes; anything else names the accepted values."""
+    if not isinstance(value, str):
+        return value  # the type check that follows names it
     code = URGENCIES.get(value, value)
     if code not in URGENCY_NAMES:
         raise ValueError(f"unknown urgency {value!r}: use one of 特急, 加急, 平件 "
@@ -113,22 +118,22 @@ class NewDocument(_In):
     flow: Literal["incoming", "outgoing"]
     title: Name
     type: Name = Field(description="文种, e.g. 通知, 请示, 函, 容缺受理通知书")
-    urgency: str = Field("normal", description="特急, 加急, 平件 (or extra_urgent, urgent, normal)")
+    urgency: Urgency = Field("normal", description="特急, 加急, 平件 (or their codes)")
     lead: Name | None = Field(None, description="lead (主办) department; rules may name it")
     co_handling: tuple[Name, ...] = Field((), max_length=30, description="协办 departments")
     sender: Name | None = Field(None, description="来文单位 of an incoming document")
     ours: bool = Field(True, description="for this office to handle (初审)")
     format_ok: bool = Field(True, description="文种、格式 meet the rules (初审)")
     countersigned: bool = Field(True, description="other departments' consent obtained (初审)")
-    received_at: AwareDatetime | None = Field(None, description="default: now")
+    received_at: Moment | None = Field(None, description="default: now")
     case_id: str | None = Field(None, max_length=64)
     body: str | None = Field(None, max_length=20000)
     region: str | None = Field(None, description="calendar region of its dates, e.g. GX")
-    deadline: AwareDatetime | None = Field(
+    deadline: Moment | None = Field(
         None, description="the whole document is due by then: no step is due later (a "
         "correction notice: five working days after the case's receipt)")
 
-    @field_validator("urgency")
+    @field_validator("urgency", mode="before")
     @classmethod
     def _urgency(cls, v: str) -> str:
         return urgency_code(v)
@@ -137,7 +142,8 @@ class NewDocument(_In):
 class Advance(_In):
     """Finish the current step: done, or returned (初审 / 复核 only) with a reason."""
 
-    step: str | None = Field(None, description="the step being finished; guards against races")
+    step: StepName | None = Field(None, description="the step being finished, by code or "
+                                  "name; guards against races")
     result: Literal["done", "returned"] = "done"
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
-    at: AwareDatetime | None = Field(None, description="when it was finished; default: now")
+    at: Moment | None = Field(None, description="when it was finished; default: now")

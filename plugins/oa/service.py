@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from calendars import CalendarCoverageError
+from kernel.routes import RouteError
 from kernel.store.db import reading, writing
 from plugins.oa.models import (
     FLOWS,
@@ -32,12 +33,12 @@ from plugins.oa.timing import chase_at, due_at
 _CODES = {name: code for code, name in STEP_NAMES.items()}
 
 
-class OAError(ValueError):
+class OAError(RouteError):
     """Bad input on a document; ``status`` is the HTTP status a route answers with."""
 
     def __init__(self, status: int, code: str, message: str, field: str | None = None):
-        self.status, self.code, self.field = status, code, field
-        super().__init__(message)
+        super().__init__(message, field, code)
+        self.status = status
 
 
 @contextmanager

@@ -1,117 +1,85 @@
-"""HTTP routes under /v1/oa/: documents, steps, due and overdue lists, chasing, metrics."""
+"""HTTP routes under /v1/oa/, declared for the kernel to mount: documents, due steps, chasing."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+import asyncio
 from typing import Any
 
-from aiohttp import web
-from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from calendars import CalendarCoverageError
-from kernel.http.app import KERNEL
+from kernel.core import InputError
+from kernel.models import Day, Moment
+from kernel.routes import Route, parse_json, parse_query
+from plugins.oa.answers import Chased, DocumentView, DueList, Metrics
 from plugins.oa.metrics import metrics
 from plugins.oa.models import Advance, NewDocument
-from plugins.oa.service import OAError, OAService, now
-
-routes = web.RouteTableDef()
-Handler = Callable[[web.Request], Awaitable[web.Response]]
-_WHEN = TypeAdapter(AwareDatetime)
-_DAY = TypeAdapter(date)
+from plugins.oa.service import OAService, now
 
 
-def add_routes(app: web.Application) -> None:
-    app.router.add_routes(routes)
+class AsOf(BaseModel):
+    as_of: Moment | None = Field(None, description="the moment to look from; default now")
 
 
-def error(status: int, code: str, message: str, field: str | None = None) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message, "field": field}},
-                             status=status)
+class Period(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: Day | None = Field(None, alias="from", description="first day counted")
+    to: Day | None = Field(None, description="last day counted")
+    department: str | None = Field(None, min_length=1,
+                                   description="only this lead department (- for none)")
 
 
-def _answers(handler: Handler) -> Handler:
-    """Bad input of any kind becomes a 4xx JSON error naming the field; never a 500."""
-    async def wrapped(request: web.Request) -> web.Response:
-        try:
-            return await handler(request)
-        except OAError as exc:
-            return error(exc.status, exc.code, str(exc), exc.field)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or None
-            return error(422, "invalid", f"{field}: {first['msg']}", field)
-        except CalendarCoverageError as exc:
-            return error(422, "calendar_not_covered", str(exc), None)
-    return wrapped
+class Views:
+    """The handlers, over one OA service; database work runs off the event loop."""
+
+    def __init__(self, service: OAService):
+        self.service = service
+
+    async def create(self, request: Any) -> Any:
+        new = parse_json(await request.read(), NewDocument)
+        return await asyncio.to_thread(self.service.create, new)
+
+    async def get(self, request: Any) -> Any:
+        return await asyncio.to_thread(self.service.get, request.match_info["doc_id"])
+
+    async def advance(self, request: Any) -> Any:
+        adv = parse_json(await request.read(), Advance)
+        return await asyncio.to_thread(self.service.advance, request.match_info["doc_id"], adv)
+
+    async def due(self, request: Any) -> Any:
+        as_of = parse_query(request.query, AsOf).as_of or now()
+        return await asyncio.to_thread(self.service.due, as_of)
+
+    async def chase(self, request: Any) -> Any:
+        as_of = parse_query(request.query, AsOf).as_of or now()
+        return {"chased": await asyncio.to_thread(self.service.chase, as_of)}
+
+    async def rates(self, request: Any) -> Any:
+        q = parse_query(request.query, Period)
+        if q.from_ and q.to and q.to < q.from_:
+            raise InputError("to", "to is before from")
+        return await asyncio.to_thread(metrics, self.service.engine, q.from_, q.to,
+                                       q.department)
 
 
-def _service(request: web.Request) -> OAService:
-    from plugins.oa import service_of
-
-    return service_of(request.app[KERNEL])
-
-
-async def _body(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise OAError(400, "malformed_json", f"the body is not JSON: {exc}") from None
-
-
-def _query(request: web.Request, name: str, adapter: TypeAdapter, default: Any = None) -> Any:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return adapter.validate_python(raw)
-    except ValidationError as exc:
-        raise OAError(422, "invalid", f"{name}: {exc.errors()[0]['msg']}", name) from None
-
-
-def _as_of(request: web.Request) -> datetime:
-    return _query(request, "as_of", _WHEN) or now()
-
-
-@routes.post("/v1/oa/documents")
-@_answers
-async def create_document(request: web.Request) -> web.Response:
-    new = NewDocument.model_validate(await _body(request))
-    return web.json_response(_service(request).create(new), status=201)
-
-
-@routes.get("/v1/oa/documents/{doc_id}")
-@_answers
-async def get_document(request: web.Request) -> web.Response:
-    return web.json_response(_service(request).get(request.match_info["doc_id"]))
-
-
-@routes.post("/v1/oa/documents/{doc_id}/advance")
-@_answers
-async def advance_document(request: web.Request) -> web.Response:
-    adv = Advance.model_validate(await _body(request))
-    return web.json_response(_service(request).advance(request.match_info["doc_id"], adv))
-
-
-@routes.get("/v1/oa/due")
-@_answers
-async def due_steps(request: web.Request) -> web.Response:
-    return web.json_response(_service(request).due(_as_of(request)))
-
-
-@routes.post("/v1/oa/chase")
-@_answers
-async def chase_steps(request: web.Request) -> web.Response:
-    return web.json_response({"chased": _service(request).chase(_as_of(request))})
-
-
-@routes.get("/v1/oa/metrics")
-@_answers
-async def rates(request: web.Request) -> web.Response:
-    start, end = _query(request, "from", _DAY), _query(request, "to", _DAY)
-    if start and end and end < start:
-        raise OAError(422, "invalid", "to is before from", "to")
-    service = _service(request)
-    return web.json_response(metrics(service.engine, start, end,
-                                     request.query.get("department") or None))
+def routes(service: OAService) -> list[Route]:
+    """The OA routes: writes need the ``cases`` grant, reads ``read``."""
+    v = Views(service)
+    return [
+        Route("POST", "/v1/oa/documents", v.create, "cases",
+              "Enter a document into its flow (收文 signed in, 发文 drafted)",
+              NewDocument, DocumentView, status=201),
+        Route("GET", "/v1/oa/documents/{doc_id}", v.get, "read",
+              "A document with its steps and their due times", answer=DocumentView),
+        Route("POST", "/v1/oa/documents/{doc_id}/advance", v.advance, "cases",
+              "Finish the current step (done, or returned with a reason)", Advance,
+              DocumentView, errors=(409,)),
+        Route("GET", "/v1/oa/due", v.due, "read", "Open steps overdue or due soon",
+              answer=DueList, query=AsOf),
+        Route("POST", "/v1/oa/chase", v.chase, "cases",
+              "Chase (催办) every open step whose chase time has come; each once",
+              answer=Chased, query=AsOf),
+        Route("GET", "/v1/oa/metrics", v.rates, "read",
+              "Delay rate (延误率) and error rate (错误率), overall, by department and month",
+              answer=Metrics, query=Period),
+    ]

@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from casekit import application, tolerated_application
 
-from kernel.http.app import create_app, openapi
+from kernel.http.app import ROUTES, create_app, openapi
 from kernel.http.auth import ServerConfig, TokenSpec, load_config
 from kernel.http.serve import serve
 from kernel.store.lifecycle import Lifecycle
@@ -101,7 +101,7 @@ def test_read_routes(kernel):
 
 
 def test_openapi_is_generated_from_the_models():
-    doc = openapi()
+    doc = openapi([("kernel", r) for r in ROUTES])
     schemas = doc["components"]["schemas"]
     assert {"Application", "Decision", "CaseView", "ErrorBody"} <= schemas.keys()
     assert doc["paths"]["/v1/cases"]["post"]["requestBody"]["content"]["application/json"][
@@ -227,25 +227,19 @@ def test_tokens_from_env_and_refusal_to_bind_without_them():
     assert serve("0.0.0.0", 0, None, 1, None) == 2
 
 
-def test_plugin_routes_need_a_write_grant_unless_they_declare_one(tmp_path):
-    from aiohttp import web
-
+def test_plugin_routes_need_the_grant_they_declare_or_read_or_cases(tmp_path):
     from kernel import hookimpl
+    from kernel.routes import Route
 
     async def ok(request):
-        return web.json_response({"ok": True})
-
-    async def replay(request):
-        return web.json_response({"ok": True})
-
-    replay.grant = "sandbox"
+        return {"ok": True}
 
     class Routes:
         @hookimpl
-        def onetrip_web_routes(self, app):
-            app.router.add_get("/v1/probe/thing", ok)
-            app.router.add_post("/v1/probe/thing", ok)
-            app.router.add_post("/v1/probe/replay", replay)
+        def onetrip_web_routes(self):
+            return [Route("GET", "/v1/probe/thing", ok),
+                    Route("post", "/v1/probe/thing", ok),  # cases, as any write by default
+                    Route("POST", "/v1/probe/replay", ok, "sandbox")]
 
     from kernel.store import start_kernel
 
@@ -256,6 +250,7 @@ def test_plugin_routes_need_a_write_grant_unless_they_declare_one(tmp_path):
         return {"Authorization": f"Bearer {token}"}
 
     async def steps(c):
+        assert (await c.get("/v1/probe/thing")).status == 401
         assert (await c.get("/v1/probe/thing", headers=auth(AUDITOR))).status == 200
         assert (await c.post("/v1/probe/thing", headers=auth(AUDITOR))).status == 403
         assert (await c.post("/v1/probe/thing", headers=auth(CLERK))).status == 200

@@ -1,17 +1,21 @@
 """Each hook, exercised by a throw-away plugin in a fresh kernel."""
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
 
 import pluggy
 import pytest
-from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import BaseModel
 
 from kernel import hookimpl
+from kernel.http.app import create_app
 from kernel.manager import PluginError, build_manager, call_each
 from kernel.models import Item
+from kernel.routes import Conflict, Route
 from kernel.store.outbox import Outbox
 
 ITEM = Item(code="T-1", name="测试事项", department="probe", legal_basis="测试",
@@ -33,6 +37,16 @@ rules:
 APP = {"items": ["T-1"], "applicant": {"kind": "person", "name": "张三",
                                        "id_number": "11010519491231002X"},
        "submitted_at": "2019-07-25T10:00:00+08:00", "materials": ["T-M1"]}
+
+
+class Pong(BaseModel):
+    pong: str
+
+
+async def ping(request):
+    if request.query.get("busy"):
+        raise Conflict("the probe is busy", "busy", code="probe_busy")
+    return Pong(pong=request.match_info["who"])
 
 
 class Probe:
@@ -80,11 +94,10 @@ class Probe:
         self.seen.append((case_id, event, payload))
 
     @hookimpl
-    def onetrip_web_routes(self, app):
-        async def ping(request):
-            return web.json_response({"ok": True})
-
-        app.router.add_get("/v1/probe/ping", ping)
+    def onetrip_web_routes(self, kernel):
+        self.seen.append(("web_routes", kernel))
+        return [Route("GET", "/v1/probe/ping/{who}", ping, "public", "Answer a ping",
+                      answer=Pong, errors=(409,))]
 
     @hookimpl
     def onetrip_cli(self, subparsers):
@@ -93,6 +106,12 @@ class Probe:
     @hookimpl
     def onetrip_startup(self, kernel):
         self.seen.append(("startup", kernel))
+
+    @hookimpl
+    def onetrip_shutdown(self, kernel):
+        self.seen.append(("shutdown", kernel))
+        if self.fail == "shutdown":
+            raise RuntimeError("cannot let go")
 
 
 @pytest.fixture
@@ -202,13 +221,71 @@ def test_startup_hands_over_the_kernel(start, probe):
     assert ("startup", kernel) in probe.seen
 
 
-def test_case_event_web_routes_and_cli_hooks_reach_the_plugin(start, probe):
+class Grudge:
+    """Holds on at shutdown, and declares a route that is not a declaration."""
+
+    @hookimpl(tryfirst=True)
+    def onetrip_shutdown(self):
+        raise RuntimeError("cannot let go")
+
+    @hookimpl
+    def onetrip_web_routes(self):
+        return [("GET", "/v1/grudge", ping)]
+
+
+def test_shutdown_reaches_every_plugin_once_and_errors_are_logged(start, probe, caplog):
+    kernel = start(probe, Grudge())
+    kernel.close()
+    kernel.close()
+    assert [s for s in probe.seen if s[0] == "shutdown"] == [("shutdown", kernel)]
+    assert "plugin p1 failed in onetrip_shutdown: RuntimeError: cannot let go" in caplog.text
+
+
+def test_a_declared_route_is_served_documented_and_its_errors_are_the_error_body(start, probe):
+    kernel = start(probe)
+
+    async def scenario():
+        async with TestClient(TestServer(create_app(kernel, sweep=False))) as client:
+            pong = await client.get("/v1/probe/ping/张三")
+            busy = await client.get("/v1/probe/ping/张三", params={"busy": "1"})
+            spec = await (await client.get("/openapi.json")).json()
+            docs = await (await client.get("/docs")).text()
+            return (pong.status, await pong.json()), (busy.status, await busy.json()), spec, docs
+
+    pong, busy, spec, docs = asyncio.run(scenario())
+    assert pong == (200, {"pong": "张三"})
+    assert busy == (409, {"error": {"code": "probe_busy", "message": "the probe is busy",
+                                    "field": "busy"}})
+    op = spec["paths"]["/v1/probe/ping/{who}"]["get"]
+    assert (op["tags"], op["security"]) == (["probe"], [])
+    assert op["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Pong"}
+    assert {"200", "404", "409", "500"} <= op["responses"].keys()
+    assert "/v1/probe/ping/{who}" in docs
+    assert ("web_routes", kernel) in probe.seen
+
+
+def test_a_route_that_is_not_a_declaration_is_a_plugin_error(start, probe):
+    kernel = start(probe, Grudge())
+    with pytest.raises(PluginError, match="plugin p1 failed in onetrip_web_routes"):
+        create_app(kernel, sweep=False)
+
+
+def test_two_plugins_serving_one_route_is_a_plugin_error(start, probe, tmp_path):
+    class Copycat:
+        @hookimpl
+        def onetrip_web_routes(self):
+            return [Route("GET", "/v1/probe/ping/{who}", ping)]
+
+    kernel = start(probe, Copycat())
+    with pytest.raises(PluginError, match="GET /v1/probe/ping/{who} is already served by"):
+        create_app(kernel, sweep=False)
+
+
+def test_case_event_and_cli_hooks_reach_the_plugin(start, probe):
     kernel = start(probe)
     call_each(kernel.pm, "onetrip_case_event", case_id="c1", event="completed", payload={})
     assert ("c1", "completed", {}) in probe.seen
-    app = web.Application()
-    call_each(kernel.pm, "onetrip_web_routes", app=app)
-    assert "/v1/probe/ping" in {r.resource.canonical for r in app.router.routes()}
     sub = argparse.ArgumentParser().add_subparsers()
     call_each(kernel.pm, "onetrip_cli", subparsers=sub)
     assert "probe" in sub.choices

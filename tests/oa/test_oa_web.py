@@ -164,3 +164,20 @@ def test_bad_query_parameters(kernel, method, path, params, field):
         resp = await getattr(client, method)(path, params=params)
         assert (await _json(resp, 422))["error"]["field"] == field
     serve(kernel, scenario)
+
+
+def test_the_oa_routes_are_documented_with_their_models(kernel):
+    async def scenario(client):
+        return await _json(await client.get("/openapi.json"), 200)
+
+    spec = serve(kernel, scenario)
+    create = spec["paths"]["/v1/oa/documents"]["post"]
+    assert create["tags"] == ["oa"]
+    assert create["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/NewDocument"}
+    assert create["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/DocumentView"}
+    advance = spec["paths"]["/v1/oa/documents/{doc_id}/advance"]["post"]
+    assert {"404", "409", "422"} <= advance["responses"].keys()
+    metrics = spec["paths"]["/v1/oa/metrics"]["get"]
+    assert [p["name"] for p in metrics["parameters"]] == ["from", "to", "department"]

@@ -3,6 +3,7 @@
 import asyncio
 import shutil
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from kernel.cli import main
@@ -43,7 +44,7 @@ def _setup(tmp_path):
     histories.mkdir(parents=True)
     assert main(["sandbox", "generate", "--cases", "150", "--no-outcomes",
                  "--out", str(histories / "2019.jsonl")]) == 0
-    draft = tmp_path / "draft"
+    draft = tmp_path / "replays" / "policies" / "draft"
     shutil.copytree(RULES_DIR, draft)
     (draft / "common" / "tolerance.yaml").write_text(TOLERANCE, "utf-8")
     return histories / "2019.jsonl", draft
@@ -57,15 +58,19 @@ async def _bad_requests(client, body):
                                 headers=AS_AUDITOR)
     choice = await client.post("/v1/sandbox/replays", json={**body, "on_error": "maybe"},
                                headers=AS_AUDITOR)
+    foreign = [await client.post("/v1/sandbox/replays", json={**body, "candidate": p},
+                                 headers=AS_AUDITOR) for p in ("/proc/self", "../../..")]
+    assert [(r.status, (await r.json())["error"]["field"]) for r in foreign] == [
+        (422, "candidate")] * 2
     assert (no_token.status, clerk.status, outside.status, choice.status) == (401, 403, 400, 400)
-    assert (await outside.json())["field"] == "cases"
-    assert (await choice.json())["field"] == "on_error"
+    assert (await outside.json())["error"]["field"] == "cases"
+    assert (await choice.json())["error"]["field"] == "on_error"
 
 
 def test_replay_over_http(tmp_path, make_kernel):
     history, draft = _setup(tmp_path)
     kernel = make_kernel(sandbox_dir=str(tmp_path / "replays"), sandbox_workers=1)
-    body = {"cases": "2019.jsonl", "candidate": str(draft)}
+    body = {"cases": "2019.jsonl", "candidate": draft.name}
 
     async def scenario():
         async with TestClient(TestServer(create_app(kernel, TOKENS, sweep=False))) as client:
@@ -82,6 +87,15 @@ def test_replay_over_http(tmp_path, make_kernel):
             failed = await _finished(client, upload.headers["Location"])
             assert failed["status"] == "failed" and "no-such-policy" in failed["error"]
             missing = await client.get("/v1/sandbox/replays/nope", headers=AS_AUDITOR)
-            assert missing.status == 404
+            assert (missing.status, (await missing.json())["error"]["code"]) == (404, "not_found")
 
     asyncio.run(scenario())
+
+
+def test_the_replay_pool_is_opened_at_start_up_and_closed_at_shutdown(tmp_path, make_kernel):
+    kernel = make_kernel(sandbox_dir=str(tmp_path / "replays"))
+    jobs = kernel.pm.get_plugin("sandbox").jobs
+    assert jobs.root == tmp_path / "replays"
+    kernel.close()
+    with pytest.raises(RuntimeError, match="shutdown"):
+        jobs.pool.submit(print)

@@ -1,0 +1,110 @@
+"""HTTP route declarations and the errors their handlers raise; the HTTP layer mounts them."""
+
+from __future__ import annotations
+
+import json
+import typing
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from kernel.core import InputError
+
+__all__ = ["BadRequest", "Conflict", "InputError", "NotFound", "Route", "RouteError",
+           "parse_json", "parse_query"]
+GRANTS = ("public", "read", "cases", "rules", "sandbox", "admin")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One HTTP route: what it answers, who may call it, and its models for the OpenAPI.
+
+    ``handler`` is ``async def handler(request)`` taking the server's request object
+    (aiohttp's: ``match_info``, ``query``, ``headers``, ``await read()``). It returns a
+    value the server answers as JSON with ``status`` (a pydantic model, a dict, a list),
+    or a response object of the server's own, sent as it is (files, other statuses).
+    """
+
+    method: str
+    path: str
+    handler: Any
+    grant: str = ""  # default: ``read`` for GET, ``cases`` for any other method
+    summary: str = ""
+    body: type[BaseModel] | None = None  # the JSON request body
+    answer: Any = None  # a model, or list[model], of the success answer
+    query: type[BaseModel] | None = None  # one field a query parameter
+    headers: type[BaseModel] | None = None  # one field (by alias) a request header
+    raw: str | None = None  # media type of a request body that is not JSON
+    status: int = 200  # the success status a returned value is answered with
+    also: tuple[int, ...] = ()  # other success statuses, with the same answer model
+    errors: tuple[int, ...] = ()  # error statuses beyond those the server documents itself
+    produces: tuple[str, ...] = ("application/json",)  # media types of the success answer
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "method", self.method.upper())
+        if not self.grant:
+            object.__setattr__(self, "grant", "read" if self.method == "GET" else "cases")
+        if self.grant not in GRANTS:
+            raise ValueError(f"route {self.method} {self.path}: unknown grant {self.grant!r} "
+                             f"(one of {', '.join(GRANTS)})")
+
+    @property
+    def params(self) -> list[str]:
+        """The path's parameters, e.g. ``["id"]`` for ``/v1/cases/{id}``."""
+        return [part[1:-1] for part in self.path.split("/") if part.startswith("{")]
+
+    @property
+    def answer_model(self) -> type[BaseModel] | None:
+        """The model of the answer, or of each element when the answer is a list."""
+        args = typing.get_args(self.answer)
+        return args[0] if typing.get_origin(self.answer) is list else self.answer
+
+
+class RouteError(Exception):
+    """An error a handler raises; answered as ``{"error": {code, message, field}}``."""
+
+    status, code = 400, "bad_request"
+
+    def __init__(self, message: str, field: str | None = None, code: str | None = None):
+        self.field, self.code = field, code or self.code
+        super().__init__(message)
+
+
+class BadRequest(RouteError):
+    """400: a request that cannot be read at all (not JSON, no body)."""
+
+
+class NotFound(RouteError):
+    """404: the thing the path names does not exist."""
+
+    status, code = 404, "not_found"
+
+
+class Conflict(RouteError):
+    """409: the request does not fit the current state of what it names."""
+
+    status, code = 409, "conflict"
+
+
+def parse_json(raw: bytes, model: type[BaseModel] | None = None,
+               optional: bool = False) -> Any:
+    """A JSON body; with ``model``, validated strictly (a number is never taken for a date,
+    nor ``0`` for false). An empty body is ``{}`` when ``optional``."""
+    if optional and not raw.strip():
+        raw = b"{}"
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"request body is not JSON: {exc}", code="malformed_json") from None
+    return data if model is None else model.model_validate_json(raw, strict=True)
+
+
+def parse_query(query: Mapping[str, str], model: type[BaseModel]) -> Any:
+    """Query parameters validated by ``model``; a parameter given twice is an error."""
+    repeated = [name for name, n in Counter(query.keys()).items() if n > 1]
+    if repeated:
+        raise InputError(repeated[0], f"give {repeated[0]} once")
+    return model.model_validate(dict(query))
