@@ -5,13 +5,20 @@ One fixed session id per thread, its state deleted after every fact (the core ho
 most 1,024 live sessions and finds them by a 32-bit hash), a guard so the session's own
 state document never matches, a warm-up that fires once on each new ruleset before real
 use, and ``delete_ruleset`` when a rulebook is replaced.
+
+Numbers reach the core in plain decimal notation, definitions and facts alike: it
+refuses exponent notation (``1e-05`` is error 204) but reads ``0.00001`` as the same
+double, so :func:`dumps` writes every float that way.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
 import threading
+from decimal import Decimal
+from typing import Any
 
 import durable_rules_engine as dre
 
@@ -22,6 +29,53 @@ _names = itertools.count()
 
 class MatchError(RuntimeError):
     """The engine refused a fact or a ruleset; the message says which."""
+
+
+def _number(x: float) -> str:
+    if not math.isfinite(x):
+        raise MatchError(f"durable_rules cannot read the number {x!r}")
+    text = float.__repr__(x)  # the shortest text that reads back as the same double
+    if "e" in text:  # 1e-05, 1e+16: the same digits without the exponent
+        text = format(Decimal(text), "f")
+        text += "" if "." in text else ".0"
+    return text
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_encode(str(k))}:{_encode(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(map(_encode, value)) + "]"
+    raise TypeError(f"cannot send {type(value).__name__} to durable_rules")
+
+
+_SCALARS = {str, int, bool, type(None)}
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``json.dumps`` writes ``value`` as the core reads it (no exponent, no NaN)."""
+    if isinstance(value, float):
+        return math.isfinite(value) and "e" not in float.__repr__(value)
+    if isinstance(value, dict):
+        value = value.values()
+    elif not isinstance(value, (list, tuple)):
+        return True
+    return all(type(v) in _SCALARS or _plain(v) for v in value)
+
+
+def dumps(value: Any) -> str:
+    """JSON text of ``value`` with every number in plain decimal notation."""
+    if _plain(value):  # the usual case, at json's speed
+        return json.dumps(value, ensure_ascii=False)
+    return _encode(value)
 
 
 class Matcher:
@@ -35,7 +89,7 @@ class Matcher:
         definition[_WARMUP] = {"all": [{"m": {_WARMUP: 1}}]}
         self.name = f"onetrip_{next(_names)}_{threading.get_ident()}"
         try:
-            self.handle = dre.create_ruleset(self.name, json.dumps(definition, ensure_ascii=False))
+            self.handle = dre.create_ruleset(self.name, dumps(definition))
         except Exception as exc:  # the C core raises bare Exception with an error number
             raise MatchError(f"durable_rules refused the ruleset: {exc}") from exc
         self._local = threading.local()
@@ -52,7 +106,7 @@ class Matcher:
         hits = []
         try:
             try:
-                code, state = dre.assert_fact(self.handle, json.dumps(fact, ensure_ascii=False))
+                code, state = dre.assert_fact(self.handle, dumps(fact))
             except Exception as exc:
                 raise MatchError(f"durable_rules refused the fact: {exc}") from exc
             if code == 2:
