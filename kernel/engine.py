@@ -13,6 +13,7 @@ double, so :func:`dumps` writes every float that way.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
@@ -105,10 +106,12 @@ class Matcher:
     def _run(self, fact: dict) -> list[str]:
         hits = []
         try:
-            try:
-                code, state = dre.assert_fact(self.handle, dumps(fact))
-            except Exception as exc:
-                raise MatchError(f"durable_rules refused the fact: {exc}") from exc
+            code, state = dre.assert_fact(self.handle, dumps(fact))
+        except Exception as exc:
+            with contextlib.suppress(dre.error):  # a refused fact may leave no state (309)
+                dre.delete_state(self.handle, fact["sid"])
+            raise MatchError(f"durable_rules refused the fact: {exc}") from exc
+        try:
             if code == 2:
                 raise MatchError("durable_rules session was not clean")
             if code == 0:

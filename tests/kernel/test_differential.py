@@ -253,3 +253,14 @@ def test_sessions_are_cleaned_after_every_case():
     finally:
         matcher.close()
 
+
+def test_a_refused_fact_is_a_match_error_and_the_session_stays_clean():
+    """A fact the core refuses (here past its ~251 properties, error 302) leaves no state."""
+    matcher = Matcher({"r0": ({"$lt": {"t__count": 5}}, 100)})
+    try:
+        with pytest.raises(MatchError, match="error code: 302"):
+            matcher.match({**{f"p{i}": i for i in range(300)}, "t__count": 1})
+        assert matcher.match({"t__count": 1}) == ["r0"]
+        assert matcher.match({"t__count": 9}) == []
+    finally:
+        matcher.close()
