@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, note, reject, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from kernel.conditions import Condition, attr, check, compile_condition
+from kernel.conditions import ORDERING, Condition, attr, check, compile_condition
 from kernel.core import Kernel
 from kernel.engine import Matcher, MatchError
 from kernel.facts import FactRegistry
@@ -29,6 +29,7 @@ REGISTRY = FactRegistry()
 for _name, _type in FACTS.items():
     REGISTRY.declare(_name, _type, "a generated fact")
 PARSE = TypeAdapter(Condition).validate_python
+STRING_ORDER = "ordering compares numbers"  # check()'s refusal of lt/le/gt/ge on strings
 
 # Values rule authors and applicants write; drawn often so that conditions and facts meet.
 POOLS = {
@@ -60,8 +61,10 @@ def values(type_: str, in_condition: bool = False) -> st.SearchStrategy:
 def leaf(name: str) -> st.SearchStrategy[dict]:
     type_ = FACTS[name]
     ops = ["eq", "ne", "in", "not_in", "exists"]
-    if type_ in ("integer", "number"):  # strings: see test_strings_are_ordered_by_code_point
-        ops += ["lt", "le", "gt", "ge"]
+    if type_ in ("integer", "number"):
+        ops += ORDERING
+    if type_ == "string":  # refused by check(), so drawn less often
+        ops = ops * 3 + list(ORDERING)
 
     def operand(op: str) -> st.SearchStrategy:
         if op == "exists":
@@ -89,12 +92,32 @@ def engine_doc(facts: dict) -> dict:
     return {attr(n): v for n, v in facts.items()}
 
 
-def compiled(conditions: list[dict]) -> Matcher:
-    """A matcher of the conditions as rules r0, r1, ...; past the engine's limits, rejected."""
-    parsed = [PARSE(c) for c in conditions]
-    assert [check(p, REGISTRY) for p in parsed] == [[]] * len(parsed)
+def orders_a_string(cond: dict) -> bool:
+    """Whether a source condition has lt/le/gt/ge on a string fact: check() must refuse it."""
+    if "fact" in cond:
+        return FACTS[cond["fact"]] == "string" and any(op in cond for op in ORDERING)
+    return any(map(orders_a_string, cond.get("all") or cond.get("any") or [cond["not"]]))
+
+
+def checked(conditions: list[dict]) -> dict[str, dict]:
+    """Rules r0, r1, ... of the conditions check() accepts; it refuses just string ordering."""
+    rules = {}
+    for i, cond in enumerate(conditions):
+        problems = check(PARSE(cond), REGISTRY)
+        if orders_a_string(cond):
+            assert problems and all(STRING_ORDER in p for p in problems), problems
+        else:
+            assert problems == []
+            rules[f"r{i}"] = cond
+    return rules
+
+
+def compiled(rules: dict[str, dict]) -> Matcher:
+    """A matcher of the rules' conditions; past the engine's limits, rejected."""
+    parsed = {name: PARSE(c) for name, c in rules.items()}
+    assert all(check(p, REGISTRY) == [] for p in parsed.values())
     try:
-        return Matcher({f"r{i}": (compile_condition(p), 100) for i, p in enumerate(parsed)})
+        return Matcher({name: (compile_condition(p), 100) for name, p in parsed.items()})
     except MatchError as exc:  # refused loudly is not a wrong answer (but see the xfail below)
         assert "error code: 113" in str(exc)
         reject()
@@ -104,11 +127,14 @@ def compiled(conditions: list[dict]) -> Matcher:
 @given(conditions=st.lists(CONDITIONS, min_size=1, max_size=6),
        docs=st.lists(DOCS, min_size=1, max_size=8))
 def test_engine_decides_what_the_source_conditions_say(conditions, docs):
-    matcher = compiled(conditions)
+    rules = checked(conditions)
+    if not rules:
+        return
+    matcher = compiled(rules)
     try:
         for doc in docs:
             note(f"facts: {doc!r}")
-            want = {f"r{i}" for i, c in enumerate(conditions) if holds(c, doc)}
+            want = {name for name, c in rules.items() if holds(c, doc)}
             assert set(matcher.match(engine_doc(doc))) == want
     finally:
         matcher.close()
@@ -118,52 +144,37 @@ def test_engine_decides_what_the_source_conditions_say(conditions, docs):
 def test_numbers_any_size_reach_the_engine(bound):
     """YAML's ``lt: 0.00001`` is 1e-05 to Python, a notation the engine refuses (error 204)."""
     assert check(PARSE({"fact": "t.rate", "lt": bound}), REGISTRY) == []
-    conditions = [{"fact": "t.rate", op: bound} for op in ("lt", "le", "gt", "ge", "eq", "ne")]
-    matcher = compiled(conditions)
+    rules = {op: {"fact": "t.rate", op: bound} for op in ("lt", "le", "gt", "ge", "eq", "ne")}
+    matcher = compiled(rules)
     try:  # facts as applicants give them (not rounded), in exponent notation to Python too
         for x in (0.0, bound, bound / 2, bound * 2, -bound, 1e-07, REGISTRY.check_value(
                 "t.rate", bound)):
-            want = {f"r{i}" for i, c in enumerate(conditions) if holds(c, {"t.rate": x})}
+            want = {op for op, c in rules.items() if holds(c, {"t.rate": x})}
             assert set(matcher.match({"t__rate": x})) == want, x
     finally:
         matcher.close()
 
 
-# Text the engine orders right: no character below '#' (it compares the raw JSON text,
-# closing quote included, so "a" < "a b" comes out false) and none that JSON escapes.
-ORDERED_TEXT = st.text(st.characters(codec="utf-8", min_codepoint=ord("#"),
-                                     exclude_categories=("Cs", "Cc"), exclude_characters="\\"),
-                       max_size=6)
+@settings(max_examples=100, deadline=None)
+@given(op=st.sampled_from(ORDERING), bound=st.sampled_from(POOLS["string"]) | TEXT,
+       wrap=st.sampled_from([lambda c: c, lambda c: {"not": c},
+                             lambda c: {"any": [{"fact": "t.count", "eq": 1}, {"all": [c]}]}]))
+def test_ordering_a_string_fact_is_refused_by_check(op, bound, wrap):
+    assert check(PARSE(wrap({"fact": "t.code", op: bound})), REGISTRY) == [
+        f"{op}: t.code is a string; {STRING_ORDER}, use in/eq for codes"]
 
 
-@settings(max_examples=300, deadline=None)
-@given(bounds=st.lists(st.tuples(st.sampled_from(["lt", "le", "gt", "ge"]),
-                                 st.sampled_from(["用地", "Z", "NR-LAND", "é"]) | ORDERED_TEXT),
-                       min_size=1, max_size=6),
-       texts=st.lists(ORDERED_TEXT, min_size=1, max_size=8))
-def test_strings_are_ordered_by_code_point(bounds, texts):
-    conditions = [{"fact": "t.code", op: v} for op, v in bounds]
-    matcher = compiled(conditions)
+@pytest.mark.parametrize("text, bound", [("", " "), ("a", "a b"), ('"', "NR"), ('a"', "a#")])
+def test_why_ordering_strings_is_refused(text, bound):
+    """The engine orders strings by their JSON text (closing quote, escapes): "a" < "a b" is
+    false to it. Should a later durable_rules get these right, the refusal can be lifted."""
+    cond = {"fact": "t.code", "lt": bound}
+    assert check(PARSE(cond), REGISTRY)
+    matcher = Matcher({"r0": (compile_condition(PARSE(cond)), 100)})
     try:
-        for text in texts:
-            want = {f"r{i}" for i, c in enumerate(conditions) if holds(c, {"t.code": text})}
-            assert set(matcher.match({"t__code": text})) == want
+        assert bool(matcher.match({"t__code": text})) != holds(cond, {"t.code": text})
     finally:
         matcher.close()
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="known engine bug: strings are "
-                   "ordered by their JSON text (closing quote, escapes), and check() allows "
-                   "lt/le/gt/ge on strings")
-@pytest.mark.parametrize("text, bound", [("", " "), ("a", "a b"), ('"', "NR"), ('a"', "a#")])
-def test_string_order_the_engine_gets_wrong_is_refused_by_check(text, bound):
-    cond = {"fact": "t.code", "lt": bound}
-    if not check(PARSE(cond), REGISTRY):
-        matcher = compiled([cond])
-        try:
-            assert bool(matcher.match({"t__code": text})) == holds(cond, {"t.code": text})
-        finally:
-            matcher.close()
 
 
 @pytest.mark.xfail(strict=True, raises=MatchError, reason="known bug: a condition past the "
