@@ -9,6 +9,9 @@ use, and ``delete_ruleset`` when a rulebook is replaced.
 Numbers reach the core in plain decimal notation, definitions and facts alike: it
 refuses exponent notation (``1e-05`` is error 204) but reads ``0.00001`` as the same
 double, so :func:`dumps` writes every float that way.
+
+When the core refuses a ruleset, each rule is tried alone so that :class:`MatchError`
+names the rules it refuses; the usual one is a condition past :data:`MAX_GROUPS`.
 """
 
 from __future__ import annotations
@@ -26,10 +29,32 @@ import durable_rules_engine as dre
 GUARD = {"$ex": {"_case": 1}}
 _WARMUP = "__warmup__"
 _names = itertools.count()
+# The core keeps a rule's $and/$or groups in one sequence of at most 31 entries, two per
+# group (MAX_SEQUENCE_EXPRESSIONS 32 in its rete.h): a 16th group is error 113 at ruleset
+# creation. Measured on 2.0.28: 15 pass and 16 fail, whatever the nesting. The guard
+# takes one, so an expression given to the Matcher may have 14.
+MAX_GROUPS = 15
 
 
 class MatchError(RuntimeError):
-    """The engine refused a fact or a ruleset; the message says which."""
+    """The engine refused a fact or a ruleset; the message says which.
+
+    ``refused`` maps the names of the rules the core refuses on their own to the reason,
+    when a ruleset was refused because of them.
+    """
+
+    def __init__(self, message: str, refused: dict[str, str] | None = None):
+        super().__init__(message)
+        self.refused = refused or {}
+
+
+def groups(expr: Any) -> int:
+    """The $and/$or groups in an expression; a rule may have at most :data:`MAX_GROUPS`."""
+    if isinstance(expr, dict):
+        return sum((k in ("$and", "$or")) + groups(v) for k, v in expr.items())
+    if isinstance(expr, list):
+        return sum(map(groups, expr))
+    return 0
 
 
 def _number(x: float) -> str:
@@ -79,6 +104,23 @@ def dumps(value: Any) -> str:
     return _encode(value)
 
 
+def _name() -> str:
+    return f"onetrip_{next(_names)}_{threading.get_ident()}"
+
+
+def _refused(definition: dict) -> dict[str, str]:
+    """The rules of a refused ruleset that the core refuses on their own, and why."""
+    out = {}
+    for name, rule in definition.items():
+        try:
+            dre.delete_ruleset(dre.create_ruleset(_name(), dumps({name: rule})))
+        except Exception as exc:
+            out[name] = (f"{groups(rule)} and/or groups once compiled, the engine takes at most"
+                         f" {MAX_GROUPS} (error 113)" if str(exc).endswith("error code: 113")
+                         else f"durable_rules refused it: {exc}")
+    return out
+
+
 class Matcher:
     """A compiled ruleset: rule names to durable expressions, matched one fact at a time."""
 
@@ -88,11 +130,12 @@ class Matcher:
             for name, (expr, pri) in rules.items()
         }
         definition[_WARMUP] = {"all": [{"m": {_WARMUP: 1}}]}
-        self.name = f"onetrip_{next(_names)}_{threading.get_ident()}"
+        self.name = _name()
         try:
             self.handle = dre.create_ruleset(self.name, dumps(definition))
         except Exception as exc:  # the C core raises bare Exception with an error number
-            raise MatchError(f"durable_rules refused the ruleset: {exc}") from exc
+            raise MatchError(f"durable_rules refused the ruleset: {exc}",
+                             _refused(definition)) from exc
         self._local = threading.local()
 
     def _sid(self) -> str:

@@ -3,7 +3,10 @@
 The reference (``tests/condref.py``) reads the YAML form of a condition in plain Python;
 the engine sees only what ``compile_condition`` made of it. Hypothesis draws conditions and
 fact documents: typed facts, sometimes missing, values often shared between the two so
-that boundaries (``lt`` against ``le``, present against absent) are hit.
+that boundaries (``lt`` against ``le``, present against absent) are hit. Conditions the
+kernel must refuse are drawn too: ordering on a string fact, which ``check()`` refuses, and
+conditions past the engine's size limit, which the matcher must name; every other
+condition must decide as the reference says.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ from pathlib import Path
 import pytest
 import yaml
 from condref import holds, in_force
-from hypothesis import HealthCheck, given, note, reject, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
+from kernel.cli import main
 from kernel.conditions import ORDERING, Condition, attr, check, compile_condition
 from kernel.core import Kernel
-from kernel.engine import Matcher, MatchError
+from kernel.engine import MAX_GROUPS, Matcher, MatchError, groups
 from kernel.facts import FactRegistry
 from kernel.yamlsrc import SourceError
 
@@ -35,7 +39,7 @@ STRING_ORDER = "ordering compares numbers"  # check()'s refusal of lt/le/gt/ge o
 POOLS = {
     "string": ["NR-LAND-SITE", "industrial", "用地", "住宅 用地", "", " ", "a b", "Z"],
     "integer": [-3, 0, 1, 2, 99, 100, 20190725],
-    # 0.00001 is 1e-05 to Python, a notation the engine refuses: numbers go to it in plain
+    # 0.00001 is 1e-05 to Python: the engine refuses that notation, it must get 0.00001
     "number": [-2.5, 0.0, 0.5, 0.807, 1.25, 27.0, 140.0, 0.0001, 0.00001, -3e-05, 1e-300],
     "boolean": [True, False],
 }
@@ -83,6 +87,9 @@ CONDITIONS = st.recursive(LEAVES, lambda kids: st.one_of(
     st.lists(kids, min_size=1, max_size=3).map(lambda cs: {"any": cs}),
     kids.map(lambda c: {"not": c}),
 ), max_leaves=10)
+# Several conditions under one all/any: often near the engine's size limit or past it.
+WIDE = st.tuples(st.sampled_from(["all", "any"]), st.lists(CONDITIONS, min_size=4, max_size=10)
+                 ).map(lambda t: {t[0]: t[1]})
 DOCS = st.tuples(st.fixed_dictionaries({}, optional={n: values(t) for n, t in FACTS.items()}),
                  st.booleans()).map(  # as plugins' facts reach the engine (rounded), or as given
     lambda d: {n: REGISTRY.check_value(n, v) if d[1] else v for n, v in d[0].items()})
@@ -112,25 +119,27 @@ def checked(conditions: list[dict]) -> dict[str, dict]:
     return rules
 
 
-def compiled(rules: dict[str, dict]) -> Matcher:
-    """A matcher of the rules' conditions; past the engine's limits, rejected."""
-    parsed = {name: PARSE(c) for name, c in rules.items()}
-    assert all(check(p, REGISTRY) == [] for p in parsed.values())
+def compiled(rules: dict[str, dict]) -> tuple[Matcher, dict[str, dict]]:
+    """A matcher of the rules' conditions, and the rules in it: all but those past the
+    engine's size limit, which it must name (refused loudly is not a wrong answer)."""
+    exprs = {name: compile_condition(PARSE(c)) for name, c in rules.items()}
+    wide = {name for name, e in exprs.items() if groups(e) + 1 > MAX_GROUPS}  # + the guard
     try:
-        return Matcher({name: (compile_condition(p), 100) for name, p in parsed.items()})
-    except MatchError as exc:  # refused loudly is not a wrong answer (but see the xfail below)
-        assert "error code: 113" in str(exc)
-        reject()
+        matcher = Matcher({name: (e, 100) for name, e in exprs.items()})
+    except MatchError as exc:
+        assert set(exc.refused) == wide and wide, exc.refused
+        assert all("(error 113)" in why for why in exc.refused.values())
+        matcher = Matcher({name: (e, 100) for name, e in exprs.items() if name not in wide})
+    else:
+        assert not wide
+    return matcher, {name: c for name, c in rules.items() if name not in wide}
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(conditions=st.lists(CONDITIONS, min_size=1, max_size=6),
+@given(conditions=st.lists(CONDITIONS | WIDE, min_size=1, max_size=6),
        docs=st.lists(DOCS, min_size=1, max_size=8))
 def test_engine_decides_what_the_source_conditions_say(conditions, docs):
-    rules = checked(conditions)
-    if not rules:
-        return
-    matcher = compiled(rules)
+    matcher, rules = compiled(checked(conditions))
     try:
         for doc in docs:
             note(f"facts: {doc!r}")
@@ -145,7 +154,7 @@ def test_numbers_any_size_reach_the_engine(bound):
     """YAML's ``lt: 0.00001`` is 1e-05 to Python, a notation the engine refuses (error 204)."""
     assert check(PARSE({"fact": "t.rate", "lt": bound}), REGISTRY) == []
     rules = {op: {"fact": "t.rate", op: bound} for op in ("lt", "le", "gt", "ge", "eq", "ne")}
-    matcher = compiled(rules)
+    matcher, _ = compiled(rules)
     try:  # facts as applicants give them (not rounded), in exponent notation to Python too
         for x in (0.0, bound, bound / 2, bound * 2, -bound, 1e-07, REGISTRY.check_value(
                 "t.rate", bound)):
@@ -177,21 +186,51 @@ def test_why_ordering_strings_is_refused(text, bound):
         matcher.close()
 
 
-@pytest.mark.xfail(strict=True, raises=MatchError, reason="known bug: a condition past the "
-                   "engine's expression limit (error 113) passes check() and lint crashes")
-def test_a_condition_past_the_engine_limit_is_a_lint_error(tmp_path):
+@pytest.mark.parametrize("own", [MAX_GROUPS - 1, MAX_GROUPS])
+def test_the_engine_takes_max_groups_per_rule(own):
+    """The measured limit, nested either way, the guard being one group; it is per rule."""
+    def chain(n: int, ops: tuple[str, str]) -> dict:
+        expr = {"t__count": 0}
+        for i in range(n):
+            expr = {ops[i % 2]: [expr, {"t__size": i}]}
+        return expr
 
-    wide = {"any": [{"all": [{"fact": "materials.missing", "in": [i, i + 1]},
-                             {"fact": "materials.missing_main", "in": [i, i + 1]}]}
-                    for i in range(5)]}
-    (tmp_path / "wide.yaml").write_text(yaml.safe_dump({
+    rules = {f"{i}{ops[0]}": (chain(own, ops), 100)
+             for ops in (("$and", "$or"), ("$or", "$and")) for i in range(3)}
+    if own + 1 <= MAX_GROUPS:
+        Matcher(rules).close()
+    else:
+        with pytest.raises(MatchError, match="error code: 113") as info:
+            Matcher(rules)
+        assert set(info.value.refused) == set(rules)
+
+
+def _wide(alternatives: int) -> dict:
+    """A rule whose condition has 3 groups per alternative, plus 1."""
+    return {"id": f"any-of-{alternatives}", "title": "wide", "then": [{"accept": {}}],
+            "when": {"any": [{"all": [{"fact": "materials.missing", "in": [i, i + 1]},
+                                      {"fact": "materials.missing_main", "in": [i, i + 1]}]}
+                             for i in range(alternatives)]}}
+
+
+def test_a_condition_past_the_engine_limit_is_a_lint_error(tmp_path, capsys):
+    """4 alternatives are 13 groups, and the kernel adds 2 (dates, guard): 15 load, 18 not."""
+    path = tmp_path / "wide.yaml"
+    path.write_text(yaml.safe_dump({
         "ruleset": "t.wide", "version": "1", "department": "t", "reference": "test",
-        "effective": {"from": "2019-01-01"},
-        "rules": [{"id": "wide", "title": "wide", "when": wide, "then": [{"accept": {}}]}]}))
+        "effective": {"from": "2019-01-01"}, "rules": [_wide(4), _wide(5)]}, sort_keys=False))
     kernel = Kernel.start(entry_points=False)
     try:
-        with pytest.raises(SourceError, match="wide.yaml"):
+        with pytest.raises(SourceError) as info:
             kernel.load_rules([tmp_path]).close()
+        line = next(i for i, text in enumerate(path.read_text().splitlines(), 1)
+                    if "any-of-5" in text)
+        (problem,) = info.value.problems
+        assert (problem.file, problem.line) == (str(path), line)
+        assert problem.message.startswith("rule any-of-5: condition too large for the engine: "
+                                           "18 and/or groups")
+        assert main(["lint", str(tmp_path)]) == 1  # not a traceback
+        assert capsys.readouterr().err == f"{problem}\n"
     finally:
         kernel.close()
 
