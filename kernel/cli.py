@@ -126,7 +126,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     try:
-        from kernel.testing import main as run
+        from kernel.testkit import main as run
     except ImportError as exc:  # pytest is a test extra
         return _fail(f"onetrip test needs pytest (pip install 'onetrip[test]'): {exc}")
     return run(args.paths)

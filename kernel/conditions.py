@@ -10,6 +10,12 @@ it false, ``ne`` and ``not_in`` included; ``exists: false`` is true. ``not`` is 
 negation of the whole condition, so ``not: {fact: f, eq: 1}`` is true when ``f`` is
 absent. The compiler type-checks every value against the fact's declared type, because
 durable_rules itself compares loosely ("100" == 100).
+
+Ordering (lt, le, gt, ge) compares numbers: ``check`` refuses it on string facts (and on
+booleans). durable_rules orders strings by their raw JSON text, closing quote and escapes
+included, so ``"a" < "a b"`` comes out false; codes are matched with eq, ne, in, not_in.
+Numbers may be written in either notation (``0.00001``, ``1.0e-5``); the engine receives
+them in plain decimals (see ``kernel.engine``).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from kernel.facts import FactRegistry
 
 Scalar = bool | int | float | str
 OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "exists")
+ORDERING = ("lt", "le", "gt", "ge")  # numbers only: see the module docstring
 _DURABLE = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 _NEGATE = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "gt": "le", "le": "gt",
            "in": "not_in", "not_in": "in"}
@@ -127,8 +134,12 @@ def check(cond: Any, facts: FactRegistry) -> list[str]:
             facts.check_value(cond.fact, v)
         except ValueError as exc:
             problems.append(f"{cond.op}: {exc}")
-    if cond.op in ("lt", "le", "gt", "ge") and facts.specs[cond.fact].type == "boolean":
+    type_ = facts.specs[cond.fact].type
+    if cond.op in ORDERING and type_ == "boolean":
         problems.append(f"{cond.op}: a boolean fact can only be compared with eq/ne/in")
+    if cond.op in ORDERING and type_ == "string":
+        problems.append(f"{cond.op}: {cond.fact} is a string; ordering compares numbers,"
+                        " use in/eq for codes")
     return problems
 
 

@@ -5,23 +5,120 @@ One fixed session id per thread, its state deleted after every fact (the core ho
 most 1,024 live sessions and finds them by a 32-bit hash), a guard so the session's own
 state document never matches, a warm-up that fires once on each new ruleset before real
 use, and ``delete_ruleset`` when a rulebook is replaced.
+
+Numbers reach the core in plain decimal notation, definitions and facts alike: it
+refuses exponent notation (``1e-05`` is error 204) but reads ``0.00001`` as the same
+double, so :func:`dumps` writes every float that way.
+
+When the core refuses a ruleset, each rule is tried alone so that :class:`MatchError`
+names the rules it refuses; the usual one is a condition past :data:`MAX_GROUPS`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import math
 import threading
+from decimal import Decimal
+from typing import Any
 
 import durable_rules_engine as dre
 
 GUARD = {"$ex": {"_case": 1}}
 _WARMUP = "__warmup__"
 _names = itertools.count()
+# The core keeps a rule's $and/$or groups in one sequence of at most 31 entries, two per
+# group (MAX_SEQUENCE_EXPRESSIONS 32 in its rete.h): a 16th group is error 113 at ruleset
+# creation. Measured on 2.0.28: 15 pass and 16 fail, whatever the nesting. The guard
+# takes one, so an expression given to the Matcher may have 14.
+MAX_GROUPS = 15
 
 
 class MatchError(RuntimeError):
-    """The engine refused a fact or a ruleset; the message says which."""
+    """The engine refused a fact or a ruleset; the message says which.
+
+    ``refused`` maps the names of the rules the core refuses on their own to the reason,
+    when a ruleset was refused because of them.
+    """
+
+    def __init__(self, message: str, refused: dict[str, str] | None = None):
+        super().__init__(message)
+        self.refused = refused or {}
+
+
+def groups(expr: Any) -> int:
+    """The $and/$or groups in an expression; a rule may have at most :data:`MAX_GROUPS`."""
+    if isinstance(expr, dict):
+        return sum((k in ("$and", "$or")) + groups(v) for k, v in expr.items())
+    if isinstance(expr, list):
+        return sum(map(groups, expr))
+    return 0
+
+
+def _number(x: float) -> str:
+    if not math.isfinite(x):
+        raise MatchError(f"durable_rules cannot read the number {x!r}")
+    text = float.__repr__(x)  # the shortest text that reads back as the same double
+    if "e" in text:  # 1e-05, 1e+16: the same digits without the exponent
+        text = format(Decimal(text), "f")
+        text += "" if "." in text else ".0"
+    return text
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_encode(str(k))}:{_encode(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(map(_encode, value)) + "]"
+    raise TypeError(f"cannot send {type(value).__name__} to durable_rules")
+
+
+_SCALARS = {str, int, bool, type(None)}
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``json.dumps`` writes ``value`` as the core reads it (no exponent, no NaN)."""
+    if isinstance(value, float):
+        return math.isfinite(value) and "e" not in float.__repr__(value)
+    if isinstance(value, dict):
+        value = value.values()
+    elif not isinstance(value, (list, tuple)):
+        return True
+    return all(type(v) in _SCALARS or _plain(v) for v in value)
+
+
+def dumps(value: Any) -> str:
+    """JSON text of ``value`` with every number in plain decimal notation."""
+    if _plain(value):  # the usual case, at json's speed
+        return json.dumps(value, ensure_ascii=False)
+    return _encode(value)
+
+
+def _name() -> str:
+    return f"onetrip_{next(_names)}_{threading.get_ident()}"
+
+
+def _refused(definition: dict) -> dict[str, str]:
+    """The rules of a refused ruleset that the core refuses on their own, and why."""
+    out = {}
+    for name, rule in definition.items():
+        try:
+            dre.delete_ruleset(dre.create_ruleset(_name(), dumps({name: rule})))
+        except Exception as exc:
+            out[name] = (f"{groups(rule)} and/or groups once compiled, the engine takes at most"
+                         f" {MAX_GROUPS} (error 113)" if str(exc).endswith("error code: 113")
+                         else f"durable_rules refused it: {exc}")
+    return out
 
 
 class Matcher:
@@ -33,11 +130,12 @@ class Matcher:
             for name, (expr, pri) in rules.items()
         }
         definition[_WARMUP] = {"all": [{"m": {_WARMUP: 1}}]}
-        self.name = f"onetrip_{next(_names)}_{threading.get_ident()}"
+        self.name = _name()
         try:
-            self.handle = dre.create_ruleset(self.name, json.dumps(definition, ensure_ascii=False))
+            self.handle = dre.create_ruleset(self.name, dumps(definition))
         except Exception as exc:  # the C core raises bare Exception with an error number
-            raise MatchError(f"durable_rules refused the ruleset: {exc}") from exc
+            raise MatchError(f"durable_rules refused the ruleset: {exc}",
+                             _refused(definition)) from exc
         self._local = threading.local()
 
     def _sid(self) -> str:
@@ -51,10 +149,12 @@ class Matcher:
     def _run(self, fact: dict) -> list[str]:
         hits = []
         try:
-            try:
-                code, state = dre.assert_fact(self.handle, json.dumps(fact, ensure_ascii=False))
-            except Exception as exc:
-                raise MatchError(f"durable_rules refused the fact: {exc}") from exc
+            code, state = dre.assert_fact(self.handle, dumps(fact))
+        except Exception as exc:
+            with contextlib.suppress(dre.error):  # a refused fact may leave no state (309)
+                dre.delete_state(self.handle, fact["sid"])
+            raise MatchError(f"durable_rules refused the fact: {exc}") from exc
+        try:
             if code == 2:
                 raise MatchError("durable_rules session was not clean")
             if code == 0:

@@ -2,7 +2,8 @@
 
 A rulebook is built whole or not at all: every file is parsed and checked first, and a
 single problem anywhere raises :class:`SourceError` listing them all, so a caller that
-keeps its old rulebook keeps the rules in force.
+keeps its old rulebook keeps the rules in force. A ruleset the engine refuses when it is
+built (a condition past its size limit) is a SourceError too, naming the rules it refused.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from kernel.actions import ActionRegistry
 from kernel.conditions import Condition, attr, check, compile_condition, facts_of
-from kernel.engine import Matcher
+from kernel.engine import Matcher, MatchError
 from kernel.facts import FactRegistry
 from kernel.yamlsrc import Problem, Source, SourceError, load
 
@@ -156,6 +157,23 @@ def _overlap(a: RuleFile, b: RuleFile) -> bool:
         a.effective.until or far)
 
 
+def _refused(exc: MatchError, rules: list[Rule], files: list[tuple[RuleFile, str, int]]
+             ) -> list[Problem]:
+    """The engine's refusal of a rulebook as file:line problems, one per rule it refused."""
+    out = []
+    for r in rules:
+        why = exc.refused.get(r.name)
+        if why is None:
+            continue
+        if "error 113" in why:
+            why = (f"condition too large for the engine: {why}; split the rule (every all/any"
+                   " of several conditions, every in/not_in of several values and every"
+                   " comparison under a not is a group; the kernel adds 2)")
+        out.append(Problem(r.file, r.line, f"rule {r.id}: {why}"))
+    return out or [Problem(path, line, f"the engine refused these rules together: {exc}")
+                   for _, path, line in files]
+
+
 class Rulebook:
     """All rulesets found in some folders, compiled into one matcher."""
 
@@ -165,9 +183,12 @@ class Rulebook:
         self.rules = rules
         self.skipped = skipped
         self.by_name = {r.name: r for r in rules}
-        self.matcher = Matcher({
-            r.name: (self.matcher_expr(r, date_fact), r.priority) for r in rules
-        }) if rules else None
+        try:
+            self.matcher = Matcher({
+                r.name: (self.matcher_expr(r, date_fact), r.priority) for r in rules
+            }) if rules else None
+        except MatchError as exc:
+            raise SourceError(_refused(exc, rules, files)) from None
 
     @staticmethod
     def matcher_expr(rule: Rule, date_fact: str = SUBMITTED_ON) -> dict:

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from kernel.store import start_kernel
 
 # The kernel's own pytest plugin: YAML decision cases in tests/cases, plugin-author fixtures.
-pytest_plugins = ("kernel.testing", "pytester")
+pytest_plugins = ("kernel.testkit", "pytester")
 
 PG_ENV = "ONETRIP_TEST_PG"
 

@@ -11,7 +11,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "land_site_complete
 
 
 def run(pytester, text):
-    pytester.makeconftest('pytest_plugins = ("kernel.testing",)')
+    pytester.makeconftest('pytest_plugins = ("kernel.testkit",)')
     (pytester.path / "cases").mkdir()
     (pytester.path / "cases" / "demo.yaml").write_text(text, encoding="utf-8")
     return pytester.runpytest("-p", "no:cacheprovider", "cases")

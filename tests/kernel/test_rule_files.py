@@ -35,13 +35,14 @@ def test_two_versions_in_force_on_one_day(kernel):
     assert "in force on the same days as version 2019.1" in problem.message
 
 
-def test_a_failed_reload_keeps_the_rules_in_force(kernel, land_site, tmp_path):
+@pytest.mark.parametrize("bad", ["unknown_action", "too_wide"])  # refused by check, engine
+def test_a_failed_reload_keeps_the_rules_in_force(kernel, land_site, tmp_path, bad):
     rules = tmp_path / "rules"
     shutil.copytree(kernel.rule_dirs[0], rules / "common")
     kernel.rule_dirs = [rules]
     kernel.reload_rules()
     before = [r.id for r in kernel.rulebook.rules]
-    shutil.copy(BAD / "unknown_action.yaml", rules / "broken.yaml")
+    shutil.copy(BAD / f"{bad}.yaml", rules / "broken.yaml")
     with pytest.raises(SourceError):
         kernel.reload_rules()
     assert [r.id for r in kernel.rulebook.rules] == before

@@ -1,4 +1,8 @@
-"""pytest plugin: YAML decision cases (OpenFisca style) and fixtures to test a plugin alone."""
+"""pytest plugin: YAML decision cases (OpenFisca style) and fixtures to test a plugin alone.
+
+Each case runs on a kernel with a throw-away database, so this module sits in the top layer
+beside ``kernel.cli`` (whose ``onetrip test`` runs it), above ``kernel.store``.
+"""
 
 from __future__ import annotations
 
@@ -268,7 +272,7 @@ def onetrip_kernel(onetrip_kernel_factory: Any) -> Any:
 def main(paths: list[str]) -> int:
     """``onetrip test [PATHS]``: run YAML cases (default ``tests/cases``) with pytest.
 
-    This module, already imported, is handed over as a plugin object: ``-p kernel.testing``
+    This module, already imported, is handed over as a plugin object: ``-p kernel.testkit``
     made pytest warn that it cannot rewrite it (an error under ``filterwarnings = error``).
     No cache: running the cases writes nothing in the current folder.
     """
