@@ -7,9 +7,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from pydantic_core import to_json
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
@@ -78,7 +77,9 @@ _MIGRATING = threading.Lock()  # alembic's context is module-global: one thread 
 _MIGRATION_LOCK = 0x6F6E6574  # PostgreSQL advisory lock id: one migrating process at a time
 
 
-def alembic_config() -> Config:
+def alembic_config() -> Any:
+    from alembic.config import Config  # only when migrating: not for dry runs
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
@@ -91,6 +92,8 @@ def migrate(engine: Engine) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
+        from alembic import command
+
         command.upgrade(cfg, "head")
 
 
