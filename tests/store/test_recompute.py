@@ -104,3 +104,16 @@ def test_a_case_whose_dates_do_not_move_gets_no_event(kernel, recorder, tmp_path
     calendars.install_override(plain)
     assert lc.recompute_due(at=at(2026, 12, 2)) == 0
     assert "due_recomputed" not in [e["kind"] for e in lc.get(early)["events"]]
+
+
+def test_calendar_load_recounts_the_cases_of_the_database(kernel, notice, db_url, capsys):
+    from kernel.cli import main
+
+    lc = Lifecycle(kernel)
+    case_id, _ = lc.submit(land_site())
+    assert main(["calendar", "load", str(notice), "--db", db_url]) == 0
+    out = capsys.readouterr().out
+    assert "no longer provisional: 2027" in out and "1 open case(s) with new due dates" in out
+    assert lc.get(case_id)["due"]["committed"] == date(2027, 1, 11)
+    assert main(["calendar", "load", str(notice), "--db", db_url]) == 0  # the same file again
+    assert "0 open case(s)" in capsys.readouterr().out
