@@ -172,3 +172,37 @@ def _move(s: Session, case_id: str, kind: str, due_at: datetime) -> None:
     s.execute(update(Timer).where(Timer.case_id == case_id, Timer.kind == kind,
                                   Timer.fired_at.is_(None), Timer.cancelled_at.is_(None))
               .values(due_at=due_at).execution_options(synchronize_session=False))
+
+
+class CalendarWatch:
+    """The hall's notice folder as this process last counted with it: a notice installed
+    here or by another process is followed by a recount of the open cases."""
+
+    def __init__(self, lifecycle: Any):
+        self.lifecycle = lifecycle
+        self.seen = self._fingerprint()
+
+    def _fingerprint(self) -> str:
+        from calendars.schedule import notice_folder
+        from kernel.store.rulesedit import fingerprint
+
+        folder = notice_folder()
+        return fingerprint([folder]) if folder is not None else ""
+
+    def install(self, path: Any, replace: bool = False) -> tuple[Any, int]:
+        """Install a notice file (``calendars.install_override``) and recount; (installed,
+        cases moved)."""
+        import calendars
+
+        done = calendars.install_override(path, replace=replace)
+        self.seen = self._fingerprint()
+        years = (*done.covers, *done.settled)
+        return done, self.lifecycle.recompute_due(since=min(years) if years else None)
+
+    def refresh(self) -> int | None:
+        """Recount when the folder changed since last seen (None: it did not)."""
+        seen = self._fingerprint()
+        if seen == self.seen:
+            return None
+        self.seen = seen
+        return self.lifecycle.recompute_due()

@@ -117,3 +117,77 @@ def test_calendar_load_recounts_the_cases_of_the_database(kernel, notice, db_url
     assert lc.get(case_id)["due"]["committed"] == date(2027, 1, 11)
     assert main(["calendar", "load", str(notice), "--db", db_url]) == 0  # the same file again
     assert "0 open case(s)" in capsys.readouterr().out
+
+
+ADMIN, CLERK = "admin-token-0123456789", "clerk-token-0123456789"
+
+
+def api(kernel, steps, sweep=False):
+    import asyncio
+
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from kernel.http.app import create_app
+    from kernel.http.auth import ServerConfig, TokenSpec
+
+    config = ServerConfig(tokens=[TokenSpec(token=ADMIN, role="admin"),
+                                  TokenSpec(token=CLERK, role="clerk")],
+                          rules_check_interval=0.05)
+
+    async def main():
+        async with TestClient(TestServer(create_app(kernel, config, sweep=sweep))) as client:
+            return await steps(client)
+
+    return asyncio.run(main())
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/yaml"}
+
+
+def test_an_admin_posts_a_schedule_and_open_cases_follow(kernel, recorder):
+    lc = Lifecycle(kernel)
+    case_id, _ = lc.submit(land_site())
+
+    async def steps(c):
+        url = "/v1/calendar/schedules"
+        refused = await c.post(url, data=NOTICE_2027, headers=bearer(CLERK))
+        bad = await c.post(url + "?name=gov-2027.yaml", data="source: x\nholidays: [1]\n",
+                           headers=bearer(ADMIN))
+        first = await c.post(url + "?name=gov-2027.yaml", data=NOTICE_2027,
+                             headers=bearer(ADMIN))
+        again = await c.post(url + "?name=gov-2027.yaml", data=NOTICE_2027,
+                             headers=bearer(ADMIN))
+        other = await c.post(url + "?name=gov-2027.yaml", data=NOTICE_2027 + "# v2\n",
+                             headers=bearer(ADMIN))
+        view = await c.get(f"/v1/cases/{case_id}", headers=bearer(ADMIN))
+        return (refused.status, bad.status, await bad.json(), first.status, await first.json(),
+                await again.json(), other.status, await view.json())
+
+    refused, bad, bad_body, status, first, again, other, view = api(kernel, steps)
+    assert (refused, bad, status, other) == (403, 422, 200, 409)
+    assert bad_body["error"]["field"] == "body" and "gov-2027.yaml" in bad_body["error"]["message"]
+    assert first == {"installed": "gov-2027.yaml", "covers": [2027], "settled": [2027],
+                     "recomputed": 1}
+    assert again["recomputed"] == 0
+    assert view["due"]["committed"] == "2027-01-11"
+    assert [e["kind"] for e in view["events"]].count("due_recomputed") == 1
+    assert [k for _, k, _ in recorder.events].count("due_recomputed") == 1
+
+
+def test_the_server_follows_a_notice_another_process_installed(kernel, recorder, notice):
+    import asyncio
+
+    lc = Lifecycle(kernel)
+    case_id, _ = lc.submit(land_site())
+
+    async def steps(c):
+        await asyncio.to_thread(calendars.install_override, notice)  # "another process"
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if any(k == "due_recomputed" for _, k, _ in recorder.events):
+                break
+
+    api(kernel, steps, sweep=True)
+    assert lc.get(case_id)["due"]["committed"] == date(2027, 1, 11)
+    assert 2027 not in kernel.calendar.provisional_years
