@@ -70,6 +70,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("file", help="override file (YAML) copying a State Council notice")
     p.add_argument("--dir", help="notice folder (default: $ONETRIP_CALENDAR_DIR)")
     p.add_argument("--replace", action="store_true", help="replace a file of the same name")
+    p.add_argument("--db", help="database whose open cases are counted again (default "
+                   "ONETRIP_DATABASE_URL, or onetrip.db if it exists)")
     p.set_defaults(func=_load)
 
 
@@ -175,4 +177,11 @@ def _load(args: argparse.Namespace) -> int:
     covers = " ".join(map(str, done.covers)) or "no whole year"
     settled = " ".join(map(str, done.settled)) or "none"
     print(f"{done.path}: covers {covers}; no longer provisional: {settled}")
+    # Whoever runs the command line above the calendar (the kernel's) may recount what was
+    # counted on the old schedule: a root default ``after_load(args, installed) -> str | None``.
+    after = getattr(args, "after_load", None)
+    if after is not None:
+        said = after(args, done)
+        if said:
+            print(said)
     return 0

@@ -124,6 +124,28 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def after_calendar_load(args: argparse.Namespace, installed: Any) -> str | None:
+    """After ``onetrip calendar load``: recount the open cases of the configured database
+    (``--db``, ONETRIP_DATABASE_URL, or an existing onetrip.db); None when there is none."""
+    url = args.db or os.environ.get("ONETRIP_DATABASE_URL")
+    if url is None and Path("onetrip.db").is_file():
+        url = "sqlite:///onetrip.db"
+    if url is None:
+        return None
+    if args.dir:  # the cases' calendar reads the folder the notice went to
+        os.environ["ONETRIP_CALENDAR_DIR"] = str(Path(args.dir).resolve())
+    from kernel.store import start_kernel
+    from kernel.store.lifecycle import Lifecycle
+
+    years = (*installed.covers, *installed.settled)
+    kernel = start_kernel(db_url=url)
+    try:
+        moved = Lifecycle(kernel).recompute_due(since=min(years) if years else None)
+    finally:
+        kernel.close()
+    return f"{moved} open case(s) with new due dates"
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     try:
         from kernel.testkit import main as run
@@ -140,6 +162,7 @@ def _fail(message: str) -> int:
 def parser(pm: Any = None) -> argparse.ArgumentParser:
     """The command line; plugins (``pm``, default every installed one) add their commands."""
     root = argparse.ArgumentParser(prog="onetrip", description=__doc__)
+    root.set_defaults(after_load=after_calendar_load)  # `calendar load` recounts open cases
     sub = root.add_subparsers(dest="command", required=True)
     p = sub.add_parser("evaluate", help="print the decision for one application (dry run)")
     p.add_argument("case", help="application JSON file")

@@ -88,6 +88,22 @@ class ListQuery(AsOfQuery):
     offset: int = Field(0, ge=0)
 
 
+class ScheduleQuery(Strict):
+    name: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}\.ya?ml$",
+                             description="file name in the notice folder (default: from the "
+                             "years it covers and its content)")
+    replace: bool = Field(False, description="replace a file of that name with other content")
+
+
+class ScheduleLoaded(BaseModel):
+    """A holiday notice installed, and the open cases counted again."""
+
+    installed: str = Field(description="file name in the hall's notice folder")
+    covers: list[int]
+    settled: list[int] = Field(description="years no longer provisional")
+    recomputed: int = Field(description="open cases whose due dates moved (due_recomputed)")
+
+
 class DeadlineQuery(Strict):
     start: Moment | Day = Field(description="day (or moment, for office hours) of "
                                         "acceptance; itself not counted")

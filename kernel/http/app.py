@@ -23,6 +23,7 @@ from kernel.manager import PluginError, call_each
 from kernel.models import Application, Decision, Item
 from kernel.routes import Route
 from kernel.store.lifecycle import Lifecycle
+from kernel.store.recompute import CalendarWatch
 from kernel.store.rulesedit import RulesEditor
 
 __all__ = ["KERNEL", "LIFECYCLE", "ROUTES", "create_app", "openapi"]
@@ -83,6 +84,11 @@ ROUTES = (
     Route("GET", "/v1/calendar/deadline", v.deadline, "read",
           "When a limit counted from a start day ends", answer=m.Deadline,
           query=m.DeadlineQuery),
+    Route("POST", "/v1/calendar/schedules", v.load_schedule, "admin",
+          "Install a State Council holiday notice (YAML override file) in the hall's notice "
+          "folder and count the open cases' due dates again (due_recomputed events)",
+          answer=m.ScheduleLoaded, query=m.ScheduleQuery, raw="application/yaml",
+          errors=(409,)),
     Route("GET", "/healthz", v.healthz, "public", "Liveness and database", answer=m.Health),
     Route("GET", "/openapi.json", spec, "public", "This API's OpenAPI 3.1 document"),
     Route("GET", "/docs", docs, "public", "A page listing the routes", produces=("text/html",)),
@@ -174,7 +180,8 @@ def sweeper(interval: float) -> Any:
 
 
 def rules_watch(interval: float) -> Any:
-    """A cleanup_ctx resource: reloads the rules when another process changed a rule file."""
+    """A cleanup_ctx resource: reloads the rules when another process changed a rule file,
+    and the calendar (recounting open cases) when one installed a holiday notice."""
 
     async def run(app: web.Application) -> AsyncIterator[None]:
         async def loop() -> None:
@@ -185,6 +192,10 @@ def rules_watch(interval: float) -> Any:
                         app[v.RULES_THREAD], app[v.RULES].refresh)
                 except Exception:
                     log.exception("rules check failed; retrying in %ss", interval)
+                try:  # a notice another process installed: recount the open cases
+                    await asyncio.to_thread(app[v.SCHEDULES].refresh)
+                except Exception:
+                    log.exception("calendar check failed; retrying in %ss", interval)
 
         async with _background(loop()):
             yield
@@ -210,6 +221,7 @@ def create_app(kernel: Kernel, config: ServerConfig | None = None,
     app[KERNEL], app[CONFIG], app[MOUNTED] = kernel, config, mounted
     app[LIFECYCLE] = Lifecycle(kernel, config.warnings)
     app[v.RULES] = RulesEditor(kernel)
+    app[v.SCHEDULES] = CalendarWatch(app[LIFECYCLE])
     app[SPEC] = openapi(mounted)
     app.cleanup_ctx.append(rules_thread)
     app.cleanup_ctx.append(writer(app[LIFECYCLE].intake))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -23,13 +25,15 @@ from kernel.http.auth import ANONYMOUS_ADMIN, Principal
 from kernel.http.groupcommit import WRITER
 from kernel.manager import describe
 from kernel.models import Application, TimeLimit
-from kernel.routes import parse_json, parse_query
+from kernel.routes import Conflict, parse_json, parse_query
 from kernel.store.lifecycle import Lifecycle
+from kernel.store.recompute import CalendarWatch
 from kernel.store.rulesedit import RulesEditor
 
 KERNEL = web.AppKey("kernel", Kernel)
 LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
 RULES = web.AppKey("rules", RulesEditor)
+SCHEDULES = web.AppKey("schedules", CalendarWatch)
 RULES_THREAD = web.AppKey("rules_thread", ThreadPoolExecutor)
 # Who is calling, set by the auth middleware (aiohttp before 3.12 has no RequestKey).
 PRINCIPAL: Any = (web.RequestKey("principal", Principal) if hasattr(web, "RequestKey")
@@ -189,6 +193,33 @@ async def deadline(request: web.Request) -> web.Response:
         end = await asyncio.to_thread(request.app[KERNEL].calendar.due, start, limit)
     return answer({"start": q.start, "limit": limit.model_dump(), "due": end.when,
                    "provisional": end.provisional, "provisional_note": end.note})
+
+
+async def load_schedule(request: web.Request) -> m.ScheduleLoaded:
+    """Install a holiday notice (YAML override body) off the loop and recount open cases."""
+    q = query(request, m.ScheduleQuery)
+    text = await request.read()
+    name = q.name or f"schedule-{hashlib.sha256(text).hexdigest()[:12]}.yaml"
+    try:
+        done, moved = await asyncio.to_thread(_install, request.app[SCHEDULES], name, text,
+                                              q.replace)
+    except calendars.OverrideError as exc:
+        if "exists with other content" in str(exc):
+            raise Conflict(f"{name} exists with other content; give replace=true", "name",
+                           "schedule_exists") from None
+        raise InputError("body", " ".join(str(exc).split())) from None
+    return m.ScheduleLoaded(installed=done.path.name, covers=list(done.covers),
+                            settled=list(done.settled), recomputed=moved)
+
+
+def _install(watch: CalendarWatch, name: str, text: bytes, replace: bool) -> tuple[Any, int]:
+    with tempfile.TemporaryDirectory() as staging:
+        path = Path(staging) / name
+        path.write_bytes(text)
+        try:
+            return watch.install(path, replace)
+        except calendars.OverrideError as exc:  # name the file as the caller sent it
+            raise calendars.OverrideError(str(exc).replace(f"{staging}/", "")) from None
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -29,6 +29,7 @@ from kernel.store.intake import (
 )
 from kernel.store.outbox import REDELIVER_AFTER, Event, Outbox
 from kernel.store.procedure import Procedures, StateError
+from kernel.store.recompute import Recompute
 from kernel.store.tables import Case, CaseEvent, Timer, now
 
 __all__ = ["IdempotencyConflict", "Lifecycle", "NotFound", "StateError"]
@@ -43,7 +44,7 @@ class NotFound(LookupError):
         super().__init__(f"no case {case_id!r}")
 
 
-class Lifecycle(Procedures):
+class Lifecycle(Procedures, Recompute):
     """Every change to a stored case; each runs in one transaction, then plugins hear of it."""
 
     def __init__(self, kernel: Any, thresholds: dict[str, int] | None = None,
