@@ -89,6 +89,8 @@ def test_load_checks_and_installs_a_notice(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ONETRIP_CALENDAR_DIR", str(tmp_path))
+    monkeypatch.delenv("ONETRIP_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # no onetrip.db here: nothing to recount
     code, out, err = run(capsys, "load", str(DATA / "fixture_2027.yaml"))
     assert (code, err) == (0, "")
     assert out.strip().endswith("covers 2027; no longer provisional: 2027")
