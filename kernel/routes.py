@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
 import typing
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import from_json
 
 from kernel.core import InputError
 
@@ -92,13 +94,26 @@ class Conflict(RouteError):
 def parse_json(raw: bytes, model: type[BaseModel] | None = None,
                optional: bool = False) -> Any:
     """A JSON body; with ``model``, validated strictly (a number is never taken for a date,
-    nor ``0`` for false). An empty body is ``{}`` when ``optional``."""
+    nor ``0`` for false). An empty body is ``{}`` when ``optional``.
+
+    Nested more than 200 deep, or not JSON, is a :class:`BadRequest`; an integer longer
+    than Python converts, or a NUL character in any string, an :class:`InputError`
+    naming where it stands.
+    """
     if optional and not raw.strip():
         raw = b"{}"
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = from_json(raw)  # bounded: refuses nesting past 200, numbers past the limit
+    except ValueError as exc:
+        if "number out of range" in str(exc):
+            where = _first(_with_huge_ints(raw), _is_huge)
+            raise InputError(None if where is ... else where,
+                             f"a number of more than {_DIGITS} digits") from None
         raise BadRequest(f"request body is not JSON: {exc}", code="malformed_json") from None
+    if b"\\u0000" in raw:  # the only way JSON can carry a NUL character
+        where = _first(data, _has_nul)
+        if where is not ...:
+            raise InputError(where, "a NUL character is not allowed")
     return data if model is None else model.model_validate_json(raw, strict=True)
 
 
@@ -107,4 +122,50 @@ def parse_query(query: Mapping[str, str], model: type[BaseModel]) -> Any:
     repeated = [name for name, n in Counter(query.keys()).items() if n > 1]
     if repeated:
         raise InputError(repeated[0], f"give {repeated[0]} once")
+    for name, value in query.items():
+        if _has_nul(name) or _has_nul(value):
+            raise InputError(name, "a NUL character is not allowed")
     return model.model_validate(dict(query))
+
+
+_DIGITS = sys.get_int_max_str_digits() or 4300
+
+
+class _Huge(str):
+    """An integer too long to convert, kept as its text so its place can be named."""
+
+
+def _with_huge_ints(raw: bytes) -> Any:
+    try:
+        return json.loads(raw, parse_int=lambda s: _Huge(s) if len(s) > _DIGITS else int(s))
+    except (ValueError, RecursionError):
+        return None
+
+
+def _is_huge(value: Any) -> bool:
+    return isinstance(value, _Huge)
+
+
+def _has_nul(value: Any) -> bool:
+    return isinstance(value, str) and "\x00" in value
+
+
+def _first(data: Any, bad: Callable[[Any], bool]) -> Any:
+    """Dotted path of the first key or value ``bad`` holds for (None: the body itself;
+    ``...``: nowhere), in document order."""
+    stack: list[tuple[tuple, Any]] = [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if bad(node):
+            return ".".join(map(str, path)) or None
+        if isinstance(node, dict):
+            children = list(node.items())
+        elif isinstance(node, list):
+            children = list(enumerate(node))
+        else:
+            continue
+        for key, _ in children:
+            if bad(key):
+                return ".".join(map(str, (*path, key)))
+        stack.extend(((*path, key), child) for key, child in reversed(children))
+    return ...

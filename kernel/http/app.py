@@ -112,13 +112,15 @@ def _handler(route: Route) -> Any:
 
 
 def auth(tokens: TokenTable, mounted: Mounted) -> Any:
-    """The one auth middleware: each route's declared grant; unknown paths need ``read``."""
+    """The one auth middleware: each route's declared grant. An unknown path is 404, and a
+    method the path does not serve 405, whoever asks: they reveal nothing."""
     grants = {(r.method, r.path): r.grant for _, r in mounted}
 
     @web.middleware
     async def check(request: web.Request, handler: Any) -> web.StreamResponse:
-        resource = request.match_info.route.resource
-        path = resource.canonical if resource is not None else request.path
+        if request.match_info.http_exception is not None:
+            return await handler(request)  # raises the 404 or 405
+        path = request.match_info.route.resource.canonical
         grant = grants.get((request.method, path), "read")
         if grant == "public":
             return await handler(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from aiohttp import web
@@ -42,8 +43,13 @@ def error(status: int, code: str, message: str, field: str | None = None,
     return web.Response(body=to_json(body), status=status, content_type="application/json")
 
 
+# pydantic names a union's member in the location (``start.function-wrap[<lambda>()]``):
+# not part of the input, so not part of the field named
+_VALIDATOR = re.compile(r"function-(wrap|after|before|plain)\[.*\]")
+
+
 def _loc(err: Any) -> str | None:
-    return ".".join(str(p) for p in err["loc"]) or None
+    return ".".join(str(p) for p in err["loc"] if not _VALIDATOR.fullmatch(str(p))) or None
 
 
 def _http(exc: web.HTTPException) -> web.Response:
