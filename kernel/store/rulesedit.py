@@ -12,7 +12,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import insert
 from sqlalchemy import text as text_
 
@@ -20,7 +19,7 @@ from kernel.conditions import All, AnyOf, Not
 from kernel.core import InputError
 from kernel.store.db import writing
 from kernel.store.tables import RulesChange, now
-from kernel.yamlsrc import Problem, SourceError
+from kernel.yamlsrc import Problem, SourceError, load
 
 log = logging.getLogger("onetrip.rules")
 MAX_BYTES = 256 * 1024
@@ -57,10 +56,11 @@ def _loaded_as_on_disk(kernel: Any) -> bool:
 
 
 def _peek(text: str) -> dict[str, Any]:
-    """The file's top-level keys if it parses; the full check comes later, with lines."""
+    """The file's top-level keys if it parses within the bounds of every rule file; the full
+    check comes later, with lines."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        data = load("body", text).data
+    except SourceError:
         return {}
     return data if isinstance(data, dict) else {}
 
