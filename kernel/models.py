@@ -23,6 +23,8 @@ from pydantic import (
 from kernel.ids import validate_credit_code, validate_id_number
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# An applicant's name: the length of its column in the case store (cases.applicant_name).
+Name = Annotated[str, StringConstraints(max_length=200)]
 Unit = Literal["working_days", "calendar_days", "office_hours", "on_the_spot"]
 FactValue = bool | int | float | str
 # From 1910 the hall's zone has a whole-minute offset (Shanghai kept local mean time,
@@ -130,7 +132,7 @@ class Item(Strict):
 
 class Person(Strict):
     kind: Literal["person"]
-    name: str
+    name: Name
     id_number: Annotated[str, AfterValidator(validate_id_number)]
 
     @property
@@ -140,7 +142,7 @@ class Person(Strict):
 
 class Organisation(Strict):
     kind: Literal["organisation"]
-    name: str
+    name: Name
     credit_code: Annotated[str, AfterValidator(validate_credit_code)]
 
     @property
@@ -160,7 +162,8 @@ class Application(Strict):
     channel: Literal["window", "online", "bank"] = "window"
     materials: tuple[Code, ...] = Field((), description="codes of the materials handed in")
     facts: dict[str, FactValue] = Field(default_factory=dict, description="declared case facts")
-    region: str | None = Field(None, description="calendar region, e.g. GX; None for national")
+    region: str | None = Field(None, max_length=16,
+                               description="calendar region, e.g. GX; None for national")
 
 
 class Waiver(BaseModel):

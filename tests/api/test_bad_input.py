@@ -139,3 +139,12 @@ def test_unknown_paths_are_404_and_unserved_methods_405_whatever_the_token(api):
         resp = requests.delete(api.url + "/v1/cases", headers=headers, timeout=30)
         check(resp, 405)
         assert set(resp.headers["Allow"].split(",")) == {"GET", "POST"}
+
+
+def test_strings_longer_than_their_column_are_422(api):
+    org = application()["applicant"]
+    for path, body, field in (
+            ("/v1/cases", {**application(), "applicant": {**org, "name": "某" * 201}},
+             "applicant.organisation.name"),
+            ("/v1/oa/documents", {**DOCUMENT, "type": "通" * 61}, "type")):
+        check(send(api, "POST", path, json.dumps(body)), 422, field)
