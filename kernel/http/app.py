@@ -15,6 +15,7 @@ from kernel.core import Kernel
 from kernel.http import apimodels as m
 from kernel.http import views as v
 from kernel.http.auth import ServerConfig, TokenTable
+from kernel.http.crosssite import cross_site
 from kernel.http.errors import error, errors
 from kernel.http.groupcommit import writer
 from kernel.http.openapi import docs_page, openapi
@@ -197,7 +198,8 @@ def create_app(kernel: Kernel, config: ServerConfig | None = None,
     config = config or ServerConfig()
     mounted = tuple([("kernel", r) for r in ROUTES] + plugin_routes(kernel))
     _check_unique(mounted)
-    app = web.Application(middlewares=[errors, auth(TokenTable(config.tokens), mounted)],
+    tokens = TokenTable(config.tokens)
+    app = web.Application(middlewares=[errors, cross_site(tokens, mounted), auth(tokens, mounted)],
                           client_max_size=1 << 20)
     app[KERNEL], app[CONFIG], app[MOUNTED] = kernel, config, mounted
     app[LIFECYCLE] = Lifecycle(kernel, config.warnings)

@@ -20,7 +20,8 @@ from kernel.yamlsrc import SourceError
 
 log = logging.getLogger("onetrip.api")
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 413: "body_too_large"}
+              405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type",
+              429: "busy"}
 KEPT_HEADERS = ("Allow",)  # what a 405 must still say once its body is ours
 
 # (type, status, code): the kernel's error types, mapped once, most specific first.

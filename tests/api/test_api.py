@@ -130,7 +130,8 @@ BAD_SUBMISSIONS = [
 def test_bad_submissions_are_4xx_and_store_nothing(kernel, path):
     async def steps(c):
         for body, status, code, field in BAD_SUBMISSIONS:
-            kw = {"data": body} if isinstance(body, bytes) else {"json": copy.deepcopy(body)}
+            kw = ({"data": body, "headers": {"Content-Type": "application/json"}}
+                  if isinstance(body, bytes) else {"json": copy.deepcopy(body)})
             s, err = await json_of(await c.post(path, **kw))
             assert (s, err["error"]["code"], err["error"]["field"]) == (status, code, field), err
         s, listed = await json_of(await c.get("/v1/cases"))
