@@ -20,6 +20,7 @@ from kernel.http.errors import error, errors
 from kernel.http.groupcommit import writer
 from kernel.http.openapi import docs_page, openapi
 from kernel.http.views import KERNEL, LIFECYCLE
+from kernel.ids import mask_logs
 from kernel.manager import PluginError, call_each
 from kernel.models import Application, Decision, Item
 from kernel.routes import Route
@@ -196,6 +197,7 @@ def create_app(kernel: Kernel, config: ServerConfig | None = None,
                sweep: bool = True) -> web.Application:
     """The API application for a started kernel: its routes and every plugin's, mounted."""
     config = config or ServerConfig()
+    mask_logs()
     mounted = tuple([("kernel", r) for r in ROUTES] + plugin_routes(kernel))
     _check_unique(mounted)
     tokens = TokenTable(config.tokens)
