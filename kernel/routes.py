@@ -15,8 +15,8 @@ from pydantic_core import from_json
 
 from kernel.core import InputError
 
-__all__ = ["BadRequest", "Conflict", "InputError", "NotFound", "Route", "RouteError",
-           "parse_json", "parse_query"]
+__all__ = ["BadRequest", "Busy", "Conflict", "InputError", "NotFound", "Route", "RouteError",
+           "TooLarge", "parse_json", "parse_query"]
 GRANTS = ("public", "read", "cases", "rules", "sandbox", "admin")
 
 
@@ -74,6 +74,11 @@ class RouteError(Exception):
         self.field, self.code = field, code or self.code
         super().__init__(message)
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers the error answer carries."""
+        return {}
+
 
 class BadRequest(RouteError):
     """400: a request that cannot be read at all (not JSON, no body)."""
@@ -89,6 +94,27 @@ class Conflict(RouteError):
     """409: the request does not fit the current state of what it names."""
 
     status, code = 409, "conflict"
+
+
+class TooLarge(RouteError):
+    """413: the body is larger than this route takes."""
+
+    status, code = 413, "body_too_large"
+
+
+class Busy(RouteError):
+    """429: as much is under way as the server runs at once; the answer's ``Retry-After``
+    says how many seconds are worth waiting."""
+
+    status, code = 429, "busy"
+
+    def __init__(self, message: str, retry_after: int = 10, field: str | None = None):
+        self.retry_after = retry_after
+        super().__init__(message, field)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 def parse_json(raw: bytes, model: type[BaseModel] | None = None,

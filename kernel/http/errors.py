@@ -64,7 +64,9 @@ def _http(exc: web.HTTPException) -> web.Response:
 def _known(exc: BaseException) -> web.Response:
     """A kernel error from the table above, or a plugin's :class:`RouteError`."""
     if isinstance(exc, RouteError):
-        return error(exc.status, exc.code, str(exc), exc.field)
+        resp = error(exc.status, exc.code, str(exc), exc.field)
+        resp.headers.update(exc.headers)
+        return resp
     status, code = next((s, c) for t, s, c in ERRORS if isinstance(exc, t))
     if isinstance(exc, SourceError):  # each problem with its file:line
         return error(status, code, str(exc), "body", problems=[vars(p) for p in exc.problems])

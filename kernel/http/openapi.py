@@ -19,6 +19,7 @@ REASONS = {200: "success", 201: "created", 202: "accepted, under way",
            404: "no such thing", 409: "the action does not fit the current state",
            413: "the body is too large", 415: "a body of a type this route does not take",
            422: "invalid input; `field` names where",
+           429: "as much is under way as the server runs at once; see Retry-After",
            500: "internal error (logged)"}
 
 
