@@ -158,7 +158,7 @@ class ReplayJobs:
         follower = threading.Thread(target=self._follow, args=(job, proc),
                                     name=f"replay-{job.id}", daemon=True)
         follower.start()
-        self.followers.append(follower)
+        self.followers = [f for f in self.followers if f.is_alive()] + [follower]
 
     def get(self, key: str) -> Job | None:
         """The job with its latest progress (reads a file: call it off the loop)."""

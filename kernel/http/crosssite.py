@@ -54,7 +54,7 @@ def cross_site(tokens: TokenTable, mounted: Sequence[tuple[str, Route]]) -> Any:
     @web.middleware
     async def check(request: web.Request, handler: Any) -> web.StreamResponse:
         if request.match_info.http_exception is not None:
-            return await handler(request)
+            return await handler(request)  # 404 or 405, whoever asks
         route = routes[request.method, request.match_info.route.resource.canonical]
         if not tokens and not _same_server(request):
             return error(403, "cross_site", "without tokens the API answers only requests "

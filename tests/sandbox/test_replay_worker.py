@@ -149,3 +149,21 @@ def test_replays_run_in_workers_and_the_server_keeps_answering(served, tmp_path)
     assert _finish(server.url, again.headers["Location"])["status"] == "done"
     assert server.proc.poll() is None
     assert watch.asked > 20 and watch.bad == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="finds workers in /proc")
+def test_a_worker_stops_when_its_server_dies(served):
+    server, _, histories = served
+    started = requests.post(server.url + "/v1/sandbox/replays", headers=UPLOAD, timeout=30,
+                            data=(histories / "large.jsonl").read_bytes())
+    job = started.headers["Location"].rsplit("/", 1)[1]
+    end = time.monotonic() + 30
+    while not _workers(job) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert _workers(job)
+    server.proc.kill()
+    server.proc.wait(10)
+    end = time.monotonic() + 10
+    while _workers(job) and time.monotonic() < end:
+        time.sleep(0.1)
+    assert _workers(job) == []
