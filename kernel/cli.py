@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kernel.ids import mask_logs
 from kernel.manager import PluginError, build_manager, call_each
 from kernel.yamlsrc import SourceError
 
@@ -198,6 +199,7 @@ def parser(pm: Any = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    mask_logs()
     try:
         args = parser().parse_args(argv)
         return args.func(args)

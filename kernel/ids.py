@@ -1,5 +1,6 @@
 """Check characters of resident ID numbers (GB 11643) and unified social credit codes (GB 32100)."""
 
+import logging
 import re
 import unicodedata
 from datetime import date
@@ -11,6 +12,9 @@ _CC_VALUE = {c: i for i, c in enumerate(_CC_ALPHABET)}
 _CC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _CC_RE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
 _ID_RE = re.compile(r"[0-9]{17}[0-9X]")
+# Anything shaped like either, check character right or not, standing alone in a text.
+_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:[0-9]{17}[0-9Xx]|[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}"
+                      r"[0-9A-HJ-NPQRTUWXY]{10})(?![0-9A-Za-z])")
 
 
 def _ascii(value: str) -> str:
@@ -60,3 +64,37 @@ def validate_credit_code(value: str) -> str:
 def mask(value: str) -> str:
     """Mask an identifier for logs: keep the first 4 and last 2 characters."""
     return value[:4] + "*" * max(len(value) - 6, 0) + value[-2:] if len(value) > 6 else "***"
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every ID number or credit code in it masked."""
+    return _IN_TEXT.sub(lambda found: mask(found.group()), text)
+
+
+def mask_logs() -> None:
+    """From now on every log record of this process, whoever makes it, carries identifiers
+    masked in its message, exception and stack: a database error quoting a row, say."""
+    make = logging.getLogRecordFactory()
+    if getattr(make, "masks_identifiers", False):
+        return
+
+    def masked(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        _mask_record(record)
+        return record
+
+    masked.masks_identifiers = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(masked)
+
+
+def _mask_record(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except Exception:  # arguments that do not fit: logging reports that itself
+        return
+    if _IN_TEXT.search(message):
+        record.msg, record.args = mask_text(message), None
+    if record.exc_info and record.exc_info[1] is not None:
+        record.exc_text = mask_text(logging.Formatter().formatException(record.exc_info))
+    if record.stack_info:
+        record.stack_info = mask_text(record.stack_info)

@@ -26,6 +26,8 @@ Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 # 行政许可法 art. 45: the only steps whose time is left out of a licensing limit (特别程序).
 SpecialStep = Literal["听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审"]
 SPECIAL_STEPS: tuple[str, ...] = SpecialStep.__args__
+# An applicant's name: the length of its column in the case store (cases.applicant_name).
+Name = Annotated[str, StringConstraints(max_length=200)]
 Unit = Literal["working_days", "calendar_days", "office_hours", "on_the_spot"]
 FactValue = bool | int | float | str
 # From 1910 the hall's zone has a whole-minute offset (Shanghai kept local mean time,
@@ -142,7 +144,7 @@ class Item(Strict):
 
 class Person(Strict):
     kind: Literal["person"]
-    name: str
+    name: Name
     id_number: Annotated[str, AfterValidator(validate_id_number)]
 
     @property
@@ -152,7 +154,7 @@ class Person(Strict):
 
 class Organisation(Strict):
     kind: Literal["organisation"]
-    name: str
+    name: Name
     credit_code: Annotated[str, AfterValidator(validate_credit_code)]
 
     @property
@@ -181,7 +183,8 @@ class Application(Strict):
         None, description="who applies for the applicant (委托代理人), if not the applicant")
     materials: tuple[Code, ...] = Field((), description="codes of the materials handed in")
     facts: dict[str, FactValue] = Field(default_factory=dict, description="declared case facts")
-    region: str | None = Field(None, description="calendar region, e.g. GX; None for national")
+    region: str | None = Field(None, max_length=16,
+                               description="calendar region, e.g. GX; None for national")
 
 
 class Waiver(BaseModel):

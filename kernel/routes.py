@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+import sys
 import typing
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import from_json
 
 from kernel.core import InputError
 
-__all__ = ["BadRequest", "Conflict", "InputError", "NotFound", "Route", "RouteError",
-           "parse_json", "parse_query"]
+__all__ = ["BadRequest", "Busy", "Conflict", "InputError", "NotFound", "Route", "RouteError",
+           "TooLarge", "parse_json", "parse_query"]
 GRANTS = ("public", "read", "cases", "rules", "sandbox", "admin")
 
 
@@ -72,6 +74,11 @@ class RouteError(Exception):
         self.field, self.code = field, code or self.code
         super().__init__(message)
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers the error answer carries."""
+        return {}
+
 
 class BadRequest(RouteError):
     """400: a request that cannot be read at all (not JSON, no body)."""
@@ -89,16 +96,50 @@ class Conflict(RouteError):
     status, code = 409, "conflict"
 
 
+class TooLarge(RouteError):
+    """413: the body is larger than this route takes."""
+
+    status, code = 413, "body_too_large"
+
+
+class Busy(RouteError):
+    """429: as much is under way as the server runs at once; the answer's ``Retry-After``
+    says how many seconds are worth waiting."""
+
+    status, code = 429, "busy"
+
+    def __init__(self, message: str, retry_after: int = 10, field: str | None = None):
+        self.retry_after = retry_after
+        super().__init__(message, field)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 def parse_json(raw: bytes, model: type[BaseModel] | None = None,
                optional: bool = False) -> Any:
     """A JSON body; with ``model``, validated strictly (a number is never taken for a date,
-    nor ``0`` for false). An empty body is ``{}`` when ``optional``."""
+    nor ``0`` for false). An empty body is ``{}`` when ``optional``.
+
+    Nested more than 200 deep, or not JSON, is a :class:`BadRequest`; an integer longer
+    than Python converts, or a NUL character in any string, an :class:`InputError`
+    naming where it stands.
+    """
     if optional and not raw.strip():
         raw = b"{}"
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = from_json(raw)  # bounded: refuses nesting past 200, numbers past the limit
+    except ValueError as exc:
+        if "number out of range" in str(exc):
+            where = _first(_with_huge_ints(raw), _is_huge)
+            raise InputError(None if where is ... else where,
+                             f"a number of more than {_DIGITS} digits") from None
         raise BadRequest(f"request body is not JSON: {exc}", code="malformed_json") from None
+    if b"\\u0000" in raw:  # the only way JSON can carry a NUL character
+        where = _first(data, _has_nul)
+        if where is not ...:
+            raise InputError(where, "a NUL character is not allowed")
     return data if model is None else model.model_validate_json(raw, strict=True)
 
 
@@ -107,4 +148,50 @@ def parse_query(query: Mapping[str, str], model: type[BaseModel]) -> Any:
     repeated = [name for name, n in Counter(query.keys()).items() if n > 1]
     if repeated:
         raise InputError(repeated[0], f"give {repeated[0]} once")
+    for name, value in query.items():
+        if _has_nul(name) or _has_nul(value):
+            raise InputError(name, "a NUL character is not allowed")
     return model.model_validate(dict(query))
+
+
+_DIGITS = sys.get_int_max_str_digits() or 4300
+
+
+class _Huge(str):
+    """An integer too long to convert, kept as its text so its place can be named."""
+
+
+def _with_huge_ints(raw: bytes) -> Any:
+    try:
+        return json.loads(raw, parse_int=lambda s: _Huge(s) if len(s) > _DIGITS else int(s))
+    except (ValueError, RecursionError):
+        return None
+
+
+def _is_huge(value: Any) -> bool:
+    return isinstance(value, _Huge)
+
+
+def _has_nul(value: Any) -> bool:
+    return isinstance(value, str) and "\x00" in value
+
+
+def _first(data: Any, bad: Callable[[Any], bool]) -> Any:
+    """Dotted path of the first key or value ``bad`` holds for (None: the body itself;
+    ``...``: nowhere), in document order."""
+    stack: list[tuple[tuple, Any]] = [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if bad(node):
+            return ".".join(map(str, path)) or None
+        if isinstance(node, dict):
+            children = list(node.items())
+        elif isinstance(node, list):
+            children = list(enumerate(node))
+        else:
+            continue
+        for key, _ in children:
+            if bad(key):
+                return ".".join(map(str, (*path, key)))
+        stack.extend(((*path, key), child) for key, child in reversed(children))
+    return ...

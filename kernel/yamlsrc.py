@@ -170,7 +170,8 @@ def load(path: Path | str, text: str | None = None, limits: Limits = RULES) -> S
 
 
 def _check_bounds(root: yaml.Node, limits: Limits) -> None:
-    """Walk the composed document as construction would expand it; stop at the first bound."""
+    """Walk the composed document as construction would expand it; stop at the first bound
+    or NUL character (the reader refuses a NUL byte, not the escapes that make one)."""
     nodes, stack = 0, [(root, 1)]
     while stack:
         node, depth = stack.pop()
@@ -179,6 +180,8 @@ def _check_bounds(root: yaml.Node, limits: Limits) -> None:
             _bound(node, f"more than {limits.nodes} values once aliases are expanded")
         if depth > limits.depth:
             _bound(node, f"nested more than {limits.depth} deep once aliases are expanded")
+        if isinstance(node, yaml.ScalarNode) and "\x00" in node.value:
+            _bound(node, "a NUL character (from an escape such as \\0) is not allowed")
         if isinstance(node, yaml.MappingNode):
             stack.extend((child, depth + 1) for pair in node.value for child in pair)
         elif isinstance(node, yaml.SequenceNode):

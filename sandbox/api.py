@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -11,7 +10,7 @@ from typing import IO, Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, Field, ValidationError
 
-from kernel.routes import BadRequest, NotFound, Route, parse_json, parse_query
+from kernel.routes import BadRequest, NotFound, Route, TooLarge, parse_json, parse_query
 from sandbox.history import explain
 from sandbox.jobs import Job, ReplayJobs, ReplayPolicies, ReplayRequest
 
@@ -43,17 +42,25 @@ def _state(job: Job) -> dict[str, Any]:
     return out
 
 
-def _open_upload(root: Path) -> tuple[Path, IO[bytes]]:
-    path = root / "uploads" / f"{uuid.uuid4().hex}.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path, open(path, "wb")  # closed by the caller, off the loop
+def _open(path: Path) -> IO[bytes]:
+    return open(path, "wb")  # closed by the caller, off the loop
 
 
-async def _upload(request: Any, jobs: ReplayJobs) -> Path:
-    """The body streamed to a file: a year of cases never sits in memory or on the loop."""
-    path, fh = await asyncio.to_thread(_open_upload, jobs.root)
+async def _upload(request: Any, jobs: ReplayJobs, job: Job) -> Path:
+    """The body streamed to the job's upload file: a year of cases never sits in memory or
+    on the loop. Past ``jobs.max_upload`` bytes it is 413, and nothing is kept."""
+    too_large = TooLarge(f"an uploaded history is at most {jobs.max_upload} bytes "
+                         "(setting sandbox_max_upload)", "body")
+    if (request.content_length or 0) > jobs.max_upload:
+        raise too_large
+    path = await asyncio.to_thread(jobs.upload_path, job)
+    fh = await asyncio.to_thread(_open, path)
+    size = 0
     try:
         async for block in request.content.iter_chunked(1 << 16):
+            size += len(block)
+            if size > jobs.max_upload:
+                raise too_large
             await asyncio.to_thread(fh.write, block)
     finally:
         await asyncio.to_thread(fh.close)
@@ -76,30 +83,37 @@ class Views:
         self.jobs = jobs
 
     async def post(self, request: Any) -> web.Response:
-        if request.content_type == "application/json":
+        upload = request.content_type != "application/json"
+        if upload:
+            req = _checked(parse_query, request.query, ReplayPolicies)
+            self.jobs.check_policies(req)  # before the upload is stored
+            if not request.can_read_body:
+                raise BadRequest("send the history as the body, or JSON naming a file", "body")
+        else:
             req = _checked(parse_json, await request.read(), ReplayRequest)
             self.jobs.check_policies(req)
             cases = await asyncio.to_thread(self.jobs.history, req.cases)
             if cases is None:
                 raise BadRequest(f"no history file {req.cases!r} on the server", "cases")
-        else:
-            req = _checked(parse_query, request.query, ReplayPolicies)
-            self.jobs.check_policies(req)  # before the upload is stored
-            if not request.can_read_body:
-                raise BadRequest("send the history as the body, or JSON naming a file", "body")
-            cases = await _upload(request, self.jobs)
-        job = await asyncio.to_thread(self.jobs.submit, cases, req)
+        job = self.jobs.reserve()  # 429 when busy: before an upload is stored
+        try:
+            if upload:
+                cases = await _upload(request, self.jobs, job)
+            await asyncio.to_thread(self.jobs.start, job, cases, req)
+        except BaseException:
+            await asyncio.to_thread(self.jobs.drop, job)
+            raise
         return web.json_response(_state(job), status=202,
                                  headers={"Location": f"/v1/sandbox/replays/{job.id}"})
 
     async def get(self, request: Any) -> Any:
-        job = self.jobs.jobs.get(request.match_info["id"])
+        job = await asyncio.to_thread(self.jobs.get, request.match_info["id"])
         if job is None:
             raise NotFound("no such replay", "id")
         return _state(job)
 
     async def file(self, request: Any) -> web.StreamResponse:
-        job = self.jobs.jobs.get(request.match_info["id"])
+        job = await asyncio.to_thread(self.jobs.get, request.match_info["id"])
         name = request.match_info["name"]
         if job is None or job.status != "done" or name not in FILES:
             raise NotFound("no such report", "name")
@@ -113,7 +127,8 @@ def routes(jobs: ReplayJobs) -> list[Route]:
         Route("POST", "/v1/sandbox/replays", v.post, "sandbox",
               "Start a replay: JSON naming a server-side history, or the history uploaded as "
               f"the body ({UPLOAD}) with the policies in the query string", ReplayRequest,
-              ReplayState, query=ReplayPolicies, raw=UPLOAD, status=202, errors=(400, 422)),
+              ReplayState, query=ReplayPolicies, raw=UPLOAD, status=202,
+              errors=(400, 413, 422, 429)),
         Route("GET", "/v1/sandbox/replays/{id}", v.get, "sandbox",
               "A replay's state and progress; its summary and report links once done",
               answer=ReplayState),

@@ -85,7 +85,7 @@ class ListQuery(AsOfQuery):
                    "terminated", "rejected", "correction_required"] | None = None
     overdue: bool | None = None
     limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)  # past 2**63 the database overflows
 
 
 class ScheduleQuery(Strict):

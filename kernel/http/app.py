@@ -15,10 +15,12 @@ from kernel.core import Kernel
 from kernel.http import apimodels as m
 from kernel.http import views as v
 from kernel.http.auth import ServerConfig, TokenTable
+from kernel.http.crosssite import cross_site
 from kernel.http.errors import error, errors
 from kernel.http.groupcommit import writer
 from kernel.http.openapi import docs_page, openapi
 from kernel.http.views import KERNEL, LIFECYCLE
+from kernel.ids import mask_logs
 from kernel.manager import PluginError, call_each
 from kernel.models import Application, Decision, Item
 from kernel.routes import Route
@@ -128,13 +130,15 @@ def _handler(route: Route) -> Any:
 
 
 def auth(tokens: TokenTable, mounted: Mounted) -> Any:
-    """The one auth middleware: each route's declared grant; unknown paths need ``read``."""
+    """The one auth middleware: each route's declared grant. An unknown path is 404, and a
+    method the path does not serve 405, whoever asks: they reveal nothing."""
     grants = {(r.method, r.path): r.grant for _, r in mounted}
 
     @web.middleware
     async def check(request: web.Request, handler: Any) -> web.StreamResponse:
-        resource = request.match_info.route.resource
-        path = resource.canonical if resource is not None else request.path
+        if request.match_info.http_exception is not None:
+            return await handler(request)  # raises the 404 or 405
+        path = request.match_info.route.resource.canonical
         grant = grants.get((request.method, path), "read")
         if grant == "public":
             return await handler(request)
@@ -214,9 +218,11 @@ def create_app(kernel: Kernel, config: ServerConfig | None = None,
                sweep: bool = True) -> web.Application:
     """The API application for a started kernel: its routes and every plugin's, mounted."""
     config = config or ServerConfig()
+    mask_logs()
     mounted = tuple([("kernel", r) for r in ROUTES] + plugin_routes(kernel))
     _check_unique(mounted)
-    app = web.Application(middlewares=[errors, auth(TokenTable(config.tokens), mounted)],
+    tokens = TokenTable(config.tokens)
+    app = web.Application(middlewares=[errors, cross_site(tokens, mounted), auth(tokens, mounted)],
                           client_max_size=1 << 20)
     app[KERNEL], app[CONFIG], app[MOUNTED] = kernel, config, mounted
     app[LIFECYCLE] = Lifecycle(kernel, config.warnings)

@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kernel.http.apimodels import Role
 
 TOKENS_ENV = "ONETRIP_TOKENS"
+# Kernel.start arguments that are not settings: the command line gives them.
+RESERVED = frozenset(("db_url", "rule_dirs", "disabled", "entry_points", "extra_plugins",
+                      "open_db"))
 # What each role may do; "read" covers every GET and the dry-run evaluation.
 GRANTS: dict[str, set[str]] = {
     "clerk": {"read", "cases"},
@@ -41,6 +44,17 @@ class ServerConfig(BaseModel):
     sweep_interval: float = Field(30.0, gt=0, description="seconds between timer sweeps")
     rules_check_interval: float = Field(
         5.0, gt=0, description="seconds between checks for rule files changed by another process")
+    settings: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="kernel settings for the plugins, e.g. sandbox_jobs")
+
+    @field_validator("settings")
+    @classmethod
+    def _plain_settings(cls, value: dict[str, Any]) -> dict[str, Any]:
+        taken = sorted(RESERVED & value.keys())
+        if taken:
+            raise ValueError(f"{', '.join(taken)}: given by --db, --rules or "
+                             "ONETRIP_DISABLE_PLUGINS, not as a setting")
+        return value
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from aiohttp import web
@@ -19,7 +20,8 @@ from kernel.yamlsrc import SourceError
 
 log = logging.getLogger("onetrip.api")
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 413: "body_too_large"}
+              405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type",
+              429: "busy"}
 KEPT_HEADERS = ("Allow",)  # what a 405 must still say once its body is ours
 
 # (type, status, code): the kernel's error types, mapped once, most specific first.
@@ -42,8 +44,13 @@ def error(status: int, code: str, message: str, field: str | None = None,
     return web.Response(body=to_json(body), status=status, content_type="application/json")
 
 
+# pydantic names a union's member in the location (``start.function-wrap[<lambda>()]``):
+# not part of the input, so not part of the field named
+_VALIDATOR = re.compile(r"function-(wrap|after|before|plain)\[.*\]")
+
+
 def _loc(err: Any) -> str | None:
-    return ".".join(str(p) for p in err["loc"]) or None
+    return ".".join(str(p) for p in err["loc"] if not _VALIDATOR.fullmatch(str(p))) or None
 
 
 def _http(exc: web.HTTPException) -> web.Response:
@@ -57,7 +64,9 @@ def _http(exc: web.HTTPException) -> web.Response:
 def _known(exc: BaseException) -> web.Response:
     """A kernel error from the table above, or a plugin's :class:`RouteError`."""
     if isinstance(exc, RouteError):
-        return error(exc.status, exc.code, str(exc), exc.field)
+        resp = error(exc.status, exc.code, str(exc), exc.field)
+        resp.headers.update(exc.headers)
+        return resp
     status, code = next((s, c) for t, s, c in ERRORS if isinstance(exc, t))
     if isinstance(exc, SourceError):  # each problem with its file:line
         return error(status, code, str(exc), "body", problems=[vars(p) for p in exc.problems])

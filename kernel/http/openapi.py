@@ -17,7 +17,9 @@ REASONS = {200: "success", 201: "created", 202: "accepted, under way",
            400: "the request cannot be read (not JSON, no body)",
            401: "no valid bearer token", 403: "the caller's role may not do this",
            404: "no such thing", 409: "the action does not fit the current state",
-           413: "the body is too large", 422: "invalid input; `field` names where",
+           413: "the body is too large", 415: "a body of a type this route does not take",
+           422: "invalid input; `field` names where",
+           429: "as much is under way as the server runs at once; see Retry-After",
            500: "internal error (logged)"}
 
 
@@ -113,6 +115,8 @@ def error_statuses(route: Route) -> list[int]:
         found.add(400)
     if route.body is not None or route.raw:
         found |= {413, 422}
+    if route.method not in ("GET", "HEAD"):
+        found.add(415)
     if route.query is not None:
         found.add(422)
     if route.params:

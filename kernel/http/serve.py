@@ -24,7 +24,7 @@ def _worker(sock: socket.socket, db: str | None, config: ServerConfig,
             rules: list[str] | None) -> None:
     from kernel.http.app import create_app
 
-    kernel = _start(db, rules)
+    kernel = _start(db, rules, config.settings)
     app = create_app(kernel, config)
     # Start-up objects (rules, catalogue, calendar) never die: keep the collector off them,
     # and collect less often, as each request allocates thousands of short-lived objects.
@@ -36,12 +36,12 @@ def _worker(sock: socket.socket, db: str | None, config: ServerConfig,
         kernel.close()
 
 
-def _start(db: str | None, rules: list[str] | None) -> Any:
+def _start(db: str | None, rules: list[str] | None, settings: dict[str, Any]) -> Any:
     """A started kernel with its store migrated; raises what a plugin or rule file raised."""
     from kernel.store import start_kernel
 
     kernel = start_kernel(rule_dirs=[Path(r) for r in rules] if rules else None,
-                          **({"db_url": db} if db else {}))
+                          **settings, **({"db_url": db} if db else {}))
     try:
         kernel.db  # noqa: B018  (connect and migrate before the first request)
     except BaseException:
@@ -86,7 +86,7 @@ def serve(host: str, port: int, db: str | None, workers: int, config_file: str |
         return 2
     # Plugins' start-up, the rule files and the migrations are checked once, here: a
     # failure stops the server before it says it is serving, and workers never race.
-    _start(db, rules).close()
+    _start(db, rules, config.settings).close()
     log.info("onetrip serving on http://%s:%d with %d worker(s)", host, port, workers)
     if workers <= 1:
         _worker(sock, db, config, rules)

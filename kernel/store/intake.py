@@ -12,8 +12,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
+from kernel.core import InputError
 from kernel.decide import HALL_TZ
 from kernel.facts import CaseContext
 from kernel.ids import mask
@@ -41,6 +42,22 @@ class IdempotencyConflict(ValueError):
     def __init__(self) -> None:
         self.field = "Idempotency-Key"
         super().__init__("this Idempotency-Key was used with a different request body")
+
+
+class Unstorable(InputError):
+    """The database refused this case's rows for what they hold (a value too long for its
+    column, say); the other cases of its batch are stored."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(None, "the case cannot be stored: the database refused a value "
+                         f"({type(getattr(exc, 'orig', None) or exc).__name__})")
+
+
+def refused_for_its_data(exc: BaseException) -> bool:
+    """A statement failed because of the rows it carried, not because the database is unwell:
+    a data or integrity error, or a value no column type could bind."""
+    return isinstance(exc, (DataError, IntegrityError)) or (
+        isinstance(exc, StatementError) and not isinstance(exc, DBAPIError))
 
 
 def day_after(day: date) -> datetime:
@@ -145,23 +162,28 @@ class Intake:
                = lambda subs: None) -> None:
         """Store ``subs`` durably, then ``ack`` them, then deliver to plugins and mark.
 
-        Nothing is acknowledged before its transaction has committed. A submission whose
-        Idempotency-Key was taken meanwhile is answered with the earlier case; one that
-        cannot be stored carries its ``error``.
+        Nothing is acknowledged before its transaction has committed. A batch the database
+        refuses for its data is stored case by case: a submission whose Idempotency-Key was
+        taken meanwhile is answered with the earlier case, one whose own rows are refused
+        carries an :class:`Unstorable` ``error``, the others are stored. Any other failure
+        is every submission's ``error``.
         """
         quiet = self._pre_mark(subs)
         try:
             self._insert(subs)
-        except IntegrityError as exc:
-            if len(subs) > 1:  # one bad row spoils the batch: store each alone to find it
+        except Exception as exc:
+            if not refused_for_its_data(exc):  # e.g. the database is down: nobody is stored
+                for sub in subs:
+                    sub.error = exc
+            elif len(subs) > 1:  # one bad row spoils the batch: store each alone to find it
+                log.warning("a batch of %d cases was refused (%s); storing each alone",
+                            len(subs), type(exc).__name__)
                 for sub in subs:
                     self.commit([sub], ack)
                 return
-            if not self._replay(subs[0]):
-                subs[0].error = exc
-        except Exception as exc:
-            for sub in subs:
-                sub.error = exc
+            elif not (isinstance(exc, IntegrityError) and self._replay(subs[0])):
+                subs[0].error = Unstorable(exc)
+                log.warning("case %s not stored: %s", subs[0].case_id, subs[0].error)
         new = [s for s in subs if s.created and s.error is None]
         decisions = [self._decided(s) for s in new]
         ack(subs)

@@ -12,7 +12,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import insert
 from sqlalchemy import text as text_
 
@@ -20,7 +19,7 @@ from kernel.conditions import All, AnyOf, Not
 from kernel.core import InputError
 from kernel.store.db import writing
 from kernel.store.tables import RulesChange, now
-from kernel.yamlsrc import Problem, SourceError
+from kernel.yamlsrc import Problem, SourceError, load
 
 log = logging.getLogger("onetrip.rules")
 MAX_BYTES = 256 * 1024
@@ -56,12 +55,13 @@ def _loaded_as_on_disk(kernel: Any) -> bool:
     return loaded == disk
 
 
-def _peek(text: str) -> dict[str, Any]:
-    """The file's top-level keys if it parses; the full check comes later, with lines."""
+def _peek(text: str) -> dict[str, Any] | None:
+    """The file's top-level keys if it parses within the bounds of every rule file (None if
+    not); the full check comes later, with lines."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return {}
+        data = load("body", text).data
+    except SourceError:
+        return None
     return data if isinstance(data, dict) else {}
 
 
@@ -102,6 +102,10 @@ class RulesEditor:
 
     def _checked(self, ruleset: str, text: str, author: Any) -> tuple[Any, Path]:
         info = _peek(text)
+        if info is None:
+            if not self._files(ruleset):  # a new file, no folder to check it in: say why here
+                load(f"{_slug(ruleset)}.yaml", text)  # raises SourceError, with the line
+            info = {}
         for spec, _path, _line in self._files(ruleset):
             self._allow(author, spec.department)
         if isinstance(info.get("department"), str):

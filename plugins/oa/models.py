@@ -117,7 +117,8 @@ class NewDocument(_In):
 
     flow: Literal["incoming", "outgoing"]
     title: Name
-    type: Name = Field(description="文种, e.g. 通知, 请示, 函, 容缺受理通知书")
+    type: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)
+                    ] = Field(description="文种, e.g. 通知, 请示, 函, 容缺受理通知书")  # doc_type
     urgency: Urgency = Field("normal", description="特急, 加急, 平件 (or their codes)")
     lead: Name | None = Field(None, description="lead (主办) department; rules may name it")
     co_handling: tuple[Name, ...] = Field((), max_length=30, description="协办 departments")

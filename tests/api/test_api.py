@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from casekit import application, tolerated_application
 
 from kernel.http.app import ROUTES, create_app, openapi
-from kernel.http.auth import ServerConfig, TokenSpec, load_config
+from kernel.http.auth import ConfigError, ServerConfig, TokenSpec, load_config
 from kernel.http.serve import serve
 from kernel.store.lifecycle import Lifecycle
 
@@ -132,7 +132,8 @@ BAD_SUBMISSIONS = [
 def test_bad_submissions_are_4xx_and_store_nothing(kernel, path):
     async def steps(c):
         for body, status, code, field in BAD_SUBMISSIONS:
-            kw = {"data": body} if isinstance(body, bytes) else {"json": copy.deepcopy(body)}
+            kw = ({"data": body, "headers": {"Content-Type": "application/json"}}
+                  if isinstance(body, bytes) else {"json": copy.deepcopy(body)})
             s, err = await json_of(await c.post(path, **kw))
             assert (s, err["error"]["code"], err["error"]["field"]) == (status, code, field), err
         s, listed = await json_of(await c.get("/v1/cases"))
@@ -259,3 +260,13 @@ def test_plugin_routes_need_the_grant_they_declare_or_read_or_cases(tmp_path):
 
     call(kernel, steps, TOKENS)
     kernel.close()
+
+
+def test_the_config_file_hands_settings_to_the_kernel_but_not_what_the_command_line_gives(
+        tmp_path):
+    config = tmp_path / "server.yaml"
+    config.write_text("settings: {sandbox_jobs: 2, sandbox_dir: replays}\n")
+    assert load_config(config, env={}).settings == {"sandbox_jobs": 2, "sandbox_dir": "replays"}
+    config.write_text("settings: {db_url: 'sqlite://', sandbox_jobs: 2}\n")
+    with pytest.raises(ConfigError, match="settings: .*db_url: given by --db"):
+        load_config(config, env={})

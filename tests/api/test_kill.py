@@ -1,4 +1,7 @@
-"""SIGKILL a real `onetrip serve` mid-load: no acknowledged case is lost, no timer fires twice."""
+"""SIGKILL a real `onetrip serve` mid-load: no acknowledged case is lost, no timer fires twice.
+
+On SQLite with one process, and on PostgreSQL with two workers sharing the port (two
+sweepers claiming timers with FOR UPDATE SKIP LOCKED)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
+import pytest
 from casekit import TEST_RULES, tolerated_application
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -27,11 +31,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(db_url: str, port: int, config) -> subprocess.Popen:
+def start(db_url: str, port: int, config, workers: int = 1) -> subprocess.Popen:
+    """The server, leading a process group of its own: its workers are killed with it."""
     rules = [a for d in TEST_RULES for a in ("--rules", str(d))]
     proc = subprocess.Popen(
         [sys.executable, "-m", "kernel.cli", "serve", "--port", str(port), "--db", db_url,
-         "--config", str(config), *rules], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+         "--config", str(config), "--workers", str(workers), *rules],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -62,23 +68,32 @@ async def load(port: int, acked: list[str], seconds: float) -> None:
 
 
 def test_kill_mid_load_and_restart(tmp_path):
-    db_url = f"sqlite:///{tmp_path / 'onetrip.db'}"
+    kill_mid_load_and_restart(tmp_path, f"sqlite:///{tmp_path / 'onetrip.db'}", workers=1)
+
+
+@pytest.mark.postgres
+def test_kill_two_workers_mid_load_on_postgresql_and_restart(tmp_path, pg_url):
+    kill_mid_load_and_restart(tmp_path, pg_url, workers=2)
+
+
+def kill_mid_load_and_restart(tmp_path, db_url: str, workers: int) -> None:
+    """SIGKILL the server and every worker at once under load, restart, and check the store."""
     config = tmp_path / "server.yaml"
     config.write_text("sweep_interval: 0.05\n")  # 2019 deadlines are long past: fire at once
     port = free_port()
     acked: list[str] = []
-    proc = start(db_url, port, config)
+    proc = start(db_url, port, config, workers)
     try:
         async def killer() -> None:
             await asyncio.sleep(1.5)
-            os.kill(proc.pid, signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGKILL)
 
         async def both() -> None:
             await asyncio.gather(load(port, acked, 5), killer())
 
         asyncio.run(both())
         proc.wait(10)
-        proc = start(db_url, port, config)
+        proc = start(db_url, port, config, workers)
         asyncio.run(load(port, acked, 1))
         time.sleep(1)
     finally:

@@ -20,6 +20,7 @@ BAD = {
     "deep not": ("when:\n" + "".join("  " * i + " not:\n" for i in range(1, 300)),
                  "nested more than 64 deep"),
     "nul byte": ("a: b\x00", "unacceptable character"),
+    "nul escape": ('a: "b\\0"', "NUL character"),
     "huge": ("a: " + "x" * (1 << 20) + "\n", "larger than"),
 }
 

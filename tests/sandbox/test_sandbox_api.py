@@ -9,7 +9,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from kernel.cli import main
 from kernel.http.app import create_app
 from kernel.http.auth import ServerConfig, TokenSpec
+from kernel.routes import Busy
 from rules import RULES_DIR
+from sandbox.jobs import ReplayPolicies
 
 CLERK, AUDITOR = "clerk-token-0123456789", "auditor-token-012345"
 TOKENS = ServerConfig(tokens=[TokenSpec(token=CLERK, role="clerk"),
@@ -92,10 +94,51 @@ def test_replay_over_http(tmp_path, make_kernel):
     asyncio.run(scenario())
 
 
-def test_the_replay_pool_is_opened_at_start_up_and_closed_at_shutdown(tmp_path, make_kernel):
-    kernel = make_kernel(sandbox_dir=str(tmp_path / "replays"))
+def test_replays_under_way_are_stopped_at_shutdown(tmp_path, make_kernel):
+    history, _ = _setup(tmp_path)
+    kernel = make_kernel(sandbox_dir=str(tmp_path / "replays"), sandbox_workers=1)
     jobs = kernel.pm.get_plugin("sandbox").jobs
-    assert jobs.root == tmp_path / "replays"
+    assert (jobs.root, jobs.limit) == (tmp_path / "replays", 1)
+    job = jobs.reserve()
+    with pytest.raises(Busy):
+        jobs.reserve()
+    upload = jobs.upload_path(job)
+    shutil.copy(history, upload)
+    jobs.start(job, upload, ReplayPolicies())
+    proc = jobs.procs[job.id]
     kernel.close()
-    with pytest.raises(RuntimeError, match="shutdown"):
-        jobs.pool.submit(print)
+    assert proc.poll() is not None  # the worker was stopped, not left running
+    assert (job.status, job.error) == ("failed", "stopped: the server shut down")
+    assert not upload.exists()
+    with pytest.raises(Busy):
+        jobs.reserve()
+
+
+def test_uploads_past_the_limit_are_413_and_kept_nowhere(tmp_path, make_kernel):
+    history, draft = _setup(tmp_path)
+    broken = draft / "common" / "broken.yaml"
+    broken.write_text("ruleset: draft.broken\nversion: 1\n", "utf-8")
+    kernel = make_kernel(sandbox_dir=str(tmp_path / "replays"), sandbox_workers=1,
+                         sandbox_max_upload=history.stat().st_size - 1)
+
+    async def scenario():
+        async with TestClient(TestServer(create_app(kernel, TOKENS, sweep=False))) as client:
+            for chunked in (False, True):
+                data = history.read_bytes()
+                resp = await client.post("/v1/sandbox/replays", headers=AS_AUDITOR, data=(
+                    _chunks(data) if chunked else data))
+                assert (resp.status, (await resp.json())["error"]["code"]) == (
+                    413, "body_too_large")
+            assert list((tmp_path / "replays" / "uploads").glob("*")) == []
+            started = await client.post("/v1/sandbox/replays", headers=AS_AUDITOR, json={
+                "cases": "2019.jsonl", "candidate": draft.name})
+            failed = await _finished(client, started.headers["Location"])
+            assert failed["status"] == "failed" and "broken.yaml" in failed["error"]
+            assert str(tmp_path) not in failed["error"]  # no folder of the server's
+
+    asyncio.run(scenario())
+
+
+async def _chunks(data: bytes):
+    for i in range(0, len(data), 4096):
+        yield data[i:i + 4096]
