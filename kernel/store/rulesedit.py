@@ -9,6 +9,7 @@ import re
 import shutil
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +56,10 @@ def _loaded_as_on_disk(kernel: Any) -> bool:
     return loaded == disk
 
 
-def _peek(text: str) -> dict[str, Any] | None:
-    """The file's top-level keys if it parses within the bounds of every rule file (None if
-    not); the full check comes later, with lines."""
-    try:
-        data = load("body", text).data
-    except SourceError:
-        return None
+def _peek(text: str) -> dict[str, Any]:
+    """The file's top-level keys; SourceError unless it parses within the bounds of every
+    rule file. The full check comes later, with lines."""
+    data = load("body", text).data
     return data if isinstance(data, dict) else {}
 
 
@@ -101,11 +99,13 @@ class RulesEditor:
         return row
 
     def _checked(self, ruleset: str, text: str, author: Any) -> tuple[Any, Path]:
-        info = _peek(text)
-        if info is None:
+        try:
+            info = _peek(text)
+        except SourceError as exc:
             if not self._files(ruleset):  # a new file, no folder to check it in: say why here
-                load(f"{_slug(ruleset)}.yaml", text)  # raises SourceError, with the line
-            info = {}
+                name = f"{_slug(ruleset)}.yaml"
+                raise SourceError([replace(p, file=name) for p in exc.problems]) from None
+            info = {}  # checked in place of the ruleset's file, with its name
         for spec, _path, _line in self._files(ruleset):
             self._allow(author, spec.department)
         if isinstance(info.get("department"), str):
