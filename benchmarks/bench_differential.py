@@ -15,13 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 # the project first: tests/kernel (no __init__) must not pass for the kernel package
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from condref import holds, in_force  # noqa: E402
+from condref import holds, in_force, source_rules  # noqa: E402
 
 from kernel.conditions import attr  # noqa: E402
 from kernel.core import Kernel  # noqa: E402
@@ -29,16 +27,6 @@ from kernel.core import Kernel  # noqa: E402
 POOLS = {"string": ["", "x", "用地"], "integer": [-1, 0, 1, 2, 3, 20190724, 20190725, 20200101],
          "boolean": [True, False], "number": [0.0, 0.5, 99.5]}
 DAYS = [20190101, 20190724, 20190725, 20191231, 20200101, 20240301]
-
-
-def source_rules(book) -> dict[str, tuple[dict | None, dict]]:
-    by_key = {}
-    for _, path, _ in book.files:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        for r in data["rules"]:
-            by_key[(data["ruleset"], str(data["version"]), r["id"])] = (
-                r.get("when"), data["effective"])
-    return {r.name: by_key[(r.ruleset, r.version, r.id)] for r in book.rules}
 
 
 def named_values(cond, out: dict[str, list]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 COMPARE = {
@@ -41,3 +42,18 @@ def in_force(effective: Mapping[str, Any], submitted_on: int | None) -> bool:
     day = f"{submitted_on // 10000:04d}-{submitted_on // 100 % 100:02d}-{submitted_on % 100:02d}"
     until = effective.get("until")
     return str(effective["from"]) <= day and (until is None or day <= str(until))
+
+
+def source_rules(book: Any) -> dict[str, tuple[Any, Any]]:
+    """Each compiled rule's name -> its ``when`` and ``effective`` as its YAML file says.
+
+    Read straight from the files, so the reference never sees the compiled form."""
+    import yaml
+
+    by_key = {}
+    for _, path, _ in book.files:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        for r in data["rules"]:
+            by_key[(data["ruleset"], str(data["version"]), r["id"])] = (
+                r.get("when"), data["effective"])
+    return {r.name: by_key[(r.ruleset, r.version, r.id)] for r in book.rules}

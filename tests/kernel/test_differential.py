@@ -11,11 +11,9 @@ condition must decide as the reference says.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
-from condref import holds, in_force
+from condref import holds, in_force, source_rules
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
@@ -238,17 +236,6 @@ def test_a_condition_past_the_engine_limit_is_a_lint_error(tmp_path, capsys):
 # -- the shipped rules, through the kernel's rulebook --------------------------------------
 
 
-def _source_rules(book) -> dict[str, tuple[dict, dict]]:
-    """Each compiled rule's name -> its ``when`` and ``effective`` as the YAML file says."""
-    by_key = {}
-    for _, path, _ in book.files:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        for r in data["rules"]:
-            by_key[(data["ruleset"], str(data["version"]), r["id"])] = (
-                r.get("when"), data["effective"])
-    return {r.name: by_key[(r.ruleset, r.version, r.id)] for r in book.rules}
-
-
 def _shipped_values(conditions, specs) -> dict[str, st.SearchStrategy]:
     """Per fact: values the shipped conditions name (to hit them), else any of its type."""
     named: dict[str, list] = {n: [] for n in specs}
@@ -278,7 +265,7 @@ def shipped():
 
 def test_shipped_rules_fire_when_their_source_says(shipped):
     book, specs = shipped.rulebook, shipped.facts.specs
-    source = _source_rules(book)
+    source = source_rules(book)
     pick = _shipped_values([w for w, _ in source.values()], specs)
     days = st.sampled_from([20190101, 20190724, 20190725, 20191231, 20200101, 20240301])
     docs = st.fixed_dictionaries({}, optional={**pick, "application.submitted_on": days})
