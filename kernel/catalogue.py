@@ -30,6 +30,7 @@ class ItemRegistry:
         self.owners: dict[str, str] = {}
         self.plugin = "kernel"  # set by the manager while a plugin's hook runs
         self._asked: dict[str, tuple[Item, Item]] = {}  # code -> (item, as asked in person)
+        self.sources: dict[str, tuple[str, int]] = {}  # code -> (catalogue file, line)
 
     def add(self, item: Item) -> None:
         if item.code in self.items:
@@ -47,11 +48,12 @@ class ItemRegistry:
         except ValidationError as exc:
             raise SourceError(source.problems(exc)) from None
         for i, item in enumerate(spec.items):
+            line = source.line_of(("items", i))
             try:
                 self.add(item)
             except ValueError as exc:
-                raise SourceError([Problem(source.path, source.line_of(("items", i)),
-                                           str(exc))]) from None
+                raise SourceError([Problem(source.path, line, str(exc))]) from None
+            self.sources[item.code] = (str(source.path), line)
 
     def asked(self, item: Item, by_agent: bool) -> Item:
         """``item`` with the materials this applicant is asked for: those asked of agents
@@ -72,6 +74,17 @@ class ItemRegistry:
             for code in item.merges:
                 if code not in self.items:
                     raise ValueError(f"item {item.code} merges unknown item {code}")
+
+    def lint(self) -> None:
+        """Raise SourceError naming file:line of every item that lacks its
+        implementation-list record (实施清单): the hall publishes it for every item."""
+        problems = [
+            Problem(*self.sources.get(code, (f"<plugin {self.owners[code]}>", 0)),
+                    f"item {code} lacks its implementation-list fields (implementation: "
+                    "code, body, level, handling, visits, fee, one_window, online)")
+            for code, item in self.items.items() if item.implementation is None]
+        if problems:
+            raise SourceError(problems)
 
     def merged(self) -> list[Item]:
         """Items that merge constituents (computed once the catalogue is complete)."""

@@ -71,12 +71,14 @@ def cmd_lint(args: argparse.Namespace) -> int:
     try:
         dirs = [Path(p) for p in args.paths] or kernel.rule_dirs
         book = kernel.load_rules(dirs)
+        kernel.items.lint()
     except SourceError as exc:
         print(exc, file=sys.stderr)
         return 1
     finally:
         kernel.close()
-    print(f"{len(book.files)} rulesets, {len(book.rules)} rules: ok")
+    print(f"{len(book.files)} rulesets, {len(book.rules)} rules, "
+          f"{len(kernel.items.items)} items: ok")
     book.close()
     return 0
 
@@ -90,9 +92,10 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from kernel.schema import rules_schema
+    from kernel.schema import catalogue_schema, rules_schema
 
-    print(json.dumps(rules_schema(), ensure_ascii=False, indent=2))
+    schema = rules_schema() if args.what == "rules" else catalogue_schema()
+    print(json.dumps(schema, ensure_ascii=False, indent=2))
     return 0
 
 
@@ -192,7 +195,7 @@ def parser(pm: Any = None) -> argparse.ArgumentParser:
     p.add_argument("--db", help="database URL")
     p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("schema", help="print a JSON Schema")
-    p.add_argument("what", choices=["rules"])
+    p.add_argument("what", choices=["rules", "catalogue"])
     p.set_defaults(func=cmd_schema)
     call_each(pm or build_manager(), "onetrip_cli", subparsers=sub)
     return root

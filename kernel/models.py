@@ -118,6 +118,38 @@ class MaterialSpec(Strict):
         return self
 
 
+Level = Literal["city", "county", "township", "village"]  # 市、县、乡、村
+LEVELS: tuple[str, ...] = Level.__args__  # highest first
+
+
+class Implementation(Strict):
+    """An item's implementation-list record (实施清单) as the hall publishes it.
+
+    The seed's item shares (一窗受理, 最多跑一次, 一网通办, 网上可办) are read off these
+    fields: ``one_window``, ``visits <= 1``, ``online == "full"`` and ``online != "none"``.
+    """
+
+    code: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        description="事项编码: the item's code in the provincial implementation list")
+    body: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="实施主体: the body that approves the item")
+    level: Level = Field(description="层级 of the implementing body: city, county, "
+                         "township or village (市、县、乡、村)")
+    accepted_at: tuple[Level, ...] = Field(
+        (), description="levels whose windows may accept the item and route it to the "
+        "implementing body (the body's own level always may)")
+    handling: Literal["即办件", "承诺件"] = Field(
+        description="即办件 (decided at the window) or 承诺件 (within the committed limit)")
+    visits: Annotated[int, Field(ge=0, le=9)] = Field(
+        description="跑动次数: trips to the hall the applicant needs at most")
+    fee: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="收费: 不收费, or the fee and its basis")
+    one_window: bool = Field(description="accepted at the comprehensive window (一窗受理)")
+    online: Literal["full", "apply", "none"] = Field(
+        description="full: handled online end to end (一网通办); apply: applied for online, "
+        "result or originals at the hall (网上可办); none")
+
+
 class Item(Strict):
     """A catalogued service item (事项) with its legal and committed limits."""
 
@@ -133,6 +165,8 @@ class Item(Strict):
     joint_handling: bool = Field(
         False, description="handled jointly by several organs (统一办理、联合办理、集中办理, "
         "行政许可法 art. 26): 45 working days, +15 (art. 42)")
+    implementation: Implementation | None = Field(
+        None, description="the implementation-list record (实施清单); lint requires it")
 
     @model_validator(mode="after")
     def _unique_materials(self) -> Item:

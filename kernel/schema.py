@@ -1,4 +1,4 @@
-"""JSON Schema of rule files, with every action's parameters spelled out."""
+"""JSON Schemas for editors: rule files, with every action's parameters, and catalogues."""
 
 from __future__ import annotations
 
@@ -22,4 +22,14 @@ def rules_schema(actions: ActionRegistry | None = None) -> dict[str, Any]:
     schema["$defs"]["RuleSpec"]["properties"]["then"]["items"] = {"oneOf": options}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "onetrip ruleset file"
+    return schema
+
+
+def catalogue_schema() -> dict[str, Any]:
+    """The schema of a plugin's catalogue file, implementation-list fields included."""
+    from kernel.catalogue import CatalogueFile
+
+    schema = CatalogueFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "onetrip catalogue file"
     return schema
