@@ -206,6 +206,18 @@ class Agent(Strict):
     id_number: Annotated[str, AfterValidator(validate_id_number)]
 
 
+class Window(Strict):
+    """The window that accepts a case (受理窗口): 前台综合受理 at any of the four levels."""
+
+    code: Code = Field(description="the window's code in the hall's register")
+    level: Level = Field(description="level of the hall or point: city, county, township, "
+                         "village (市、县、乡、村)")
+    kind: Literal["comprehensive", "department", "convenience", "online", "bank"] = Field(
+        description="comprehensive window (综合窗口), a department's window, a township or "
+        "village convenience point (便民服务点), the online hall, or a bank outlet")
+    name: Name | None = None
+
+
 class Application(Strict):
     """What a window clerk, the online hall or a bank submits for one case."""
 
@@ -219,6 +231,8 @@ class Application(Strict):
     facts: dict[str, FactValue] = Field(default_factory=dict, description="declared case facts")
     region: str | None = Field(None, max_length=16,
                                description="calendar region, e.g. GX; None for national")
+    window: Window | None = Field(None, description="the window that accepted the case; "
+                                  "None: the department's own window")
 
 
 class Waiver(BaseModel):
