@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Annotated, Literal, NamedTuple
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from .days import WorkingDays
 from .zone import HALL_TZ, aware
@@ -102,11 +102,17 @@ class ServiceCalendar(_Spec):
 
     source: str = Field(min_length=1)
     halls: tuple[Hall, ...] = ()
+    _found: dict[str, Hall | None] = PrivateAttr(default_factory=dict)
 
     def hall_of(self, window: str) -> Hall | None:
         """The first hall one of whose window patterns matches ``window``."""
-        return next((h for h in self.halls if any(fnmatchcase(window, p) for p in h.windows)),
-                    None)
+        found = self._found.get(window, False)
+        if found is False:
+            found = next((h for h in self.halls
+                          if any(fnmatchcase(window, p) for p in h.windows)), None)
+            if len(self._found) < 10_000:  # window codes are few; input is not trusted
+                self._found[window] = found
+        return found
 
     def opening(self, hall: Hall, at: dt.datetime, days: WorkingDays) -> Opening | None:
         """How ``hall`` is open at ``at`` (an aware moment), or None when it is closed."""

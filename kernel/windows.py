@@ -10,13 +10,14 @@ declared here; when a hall is open is the service calendar's (``calendars/servic
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from calendars.service import SERVICE_FILE, Opening, ServiceCalendar
-from kernel.models import LEVELS, Application, Approver, Item, Routing
+from kernel.models import LEVELS, Application, Approver, Implementation, Item, Routing
 from kernel.yamlsrc import SourceError, load
 
 FACTS = (
@@ -96,10 +97,7 @@ def item_facts(item: Item, app: Application, found: Opening | None) -> dict[str,
 
 def routing(app: Application, items: tuple[Item, ...]) -> Routing:
     """Where the case was accepted, who approves each item, where the result is collected."""
-    approvers = [Approver(item=i.code, department=i.department,
-                          body=i.implementation.body if i.implementation else None,
-                          level=i.implementation.level if i.implementation else None)
-                 for i in items]
+    approvers = [_approver(i.code, i.department, i.implementation) for i in items]
     window = app.window
     below = window is not None and any(
         a.level is not None and LEVELS.index(window.level) > LEVELS.index(a.level)
@@ -108,8 +106,16 @@ def routing(app: Application, items: tuple[Item, ...]) -> Routing:
         collect = "online" if window.kind == "online" else window.code
     else:
         collect = app.channel if app.channel in ("online", "bank") else "department"
-    return Routing(accepted_at=window, approved_by=approvers, routed_up=below,
-                   collect_at=collect)
+    # built from validated parts: construct, do not validate again (the hot path)
+    return Routing.model_construct(accepted_at=window, approved_by=approvers, routed_up=below,
+                                   collect_at=collect)
+
+
+@lru_cache(maxsize=4096)  # catalogue values: immutable, shared between decisions
+def _approver(item: str, department: str, spec: Implementation | None) -> Approver:
+    return Approver.model_construct(item=item, department=department,
+                                    body=spec.body if spec else None,
+                                    level=spec.level if spec else None)
 
 
 def served_on(at: datetime, tz: Any) -> Any:
