@@ -84,11 +84,16 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
+    """Every plugin with its version and distribution; a broken one says why (exit 1)."""
     from kernel.manager import describe
 
-    for row in describe(build_manager()):
-        print(f"{row['name']:<20} {row['version'] or '-':<8} {', '.join(row['hooks'])}")
-    return 0
+    rows = describe(build_manager(strict=False))
+    for row in rows:
+        what = (", ".join(row["hooks"]) if row["status"] == "ok"
+                else "BROKEN" + row["status"].removeprefix("broken"))
+        print(f"{row['name']:<20} {row['version'] or '-':<8} "
+              f"{row['distribution'] or '(not installed)':<22} {what}")
+    return 1 if any(row["status"] != "ok" for row in rows) else 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -197,7 +202,8 @@ def parser(pm: Any = None) -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print a JSON Schema")
     p.add_argument("what", choices=["rules", "catalogue"])
     p.set_defaults(func=cmd_schema)
-    call_each(pm or build_manager(), "onetrip_cli", subparsers=sub)
+    # a broken plugin loses its own commands only: --help, plugins and the rest still work
+    call_each(pm or build_manager(strict=False), "onetrip_cli", subparsers=sub)
     return root
 
 

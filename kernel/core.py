@@ -87,6 +87,7 @@ class Kernel:
         items, facts, actions = ItemRegistry(), FactRegistry(), ActionRegistry()
         call_each(pm, "onetrip_register_items", items, items=items)
         items.check()
+        facts.reserved = {n for n, p in pm.list_name_plugin() if p is not None}
         for name, type_, text in KERNEL_FACTS:
             facts.declare(name, type_, text)
         call_each(pm, "onetrip_register_facts", facts, facts=facts)

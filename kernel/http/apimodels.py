@@ -201,6 +201,9 @@ class CaseList(BaseModel):
 class PluginInfo(BaseModel):
     name: str
     version: str | None
+    distribution: str | None = Field(
+        None, description="the installed distribution and its version, for an entry point")
+    status: str = Field("ok", description="ok, or broken: why (it is not loaded)")
     hooks: list[str] = Field(description="the hooks it implements")
     doc: list[str] = Field(description="the first line of its docstring, if any")
 
