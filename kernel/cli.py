@@ -65,21 +65,30 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    """Every rule file, the catalogue and the plugins' own rules; errors exit 1."""
     from kernel.core import Kernel
+    from kernel.lint import lint
 
-    kernel = Kernel.start()  # no store: linting reads rule files only
     try:
-        dirs = [Path(p) for p in args.paths] or kernel.rule_dirs
-        book = kernel.load_rules(dirs)
-        kernel.items.lint()
-    except SourceError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+        kernel = Kernel.start()  # no store: linting reads rule files only
+    except PluginError as exc:  # a plugin's own rules that do not load stop its start-up
+        if isinstance(exc.exc, SourceError):
+            print(exc.exc, file=sys.stderr)
+            return 1
+        raise
+    try:
+        findings = lint(kernel, [Path(p) for p in args.paths] or None)
     finally:
         kernel.close()
-    print(f"{len(book.files)} rulesets, {len(book.rules)} rules, "
-          f"{len(kernel.items.items)} items: ok")
-    book.close()
+    for finding in findings:
+        print(finding, file=sys.stderr)
+    errors = sum(f.severity == "error" for f in findings)
+    if errors:
+        print(f"{errors} error(s), {len(findings) - errors} warning(s)")
+        return 1
+    print(f"{len(kernel.rulebook.files)} rulesets, {len(kernel.rulebook.rules)} rules, "
+          f"{len(kernel.items.items)} items, {len(kernel.own_rulebooks())} plugin rulebooks: "
+          f"ok ({len(findings)} warning(s))")
     return 0
 
 
