@@ -4,6 +4,11 @@ from pathlib import Path
 
 import pytest
 
+# Tables are defined once per process: load them before pytester's in-process runs, which
+# drop every module they imported first (and a second import redefines the tables).
+import kernel.store.tables  # noqa: F401
+import plugins.credit.tables  # noqa: F401
+import plugins.oa.models  # noqa: F401
 from kernel import hookimpl
 from kernel.models import Item
 
