@@ -164,6 +164,21 @@ def after_calendar_load(args: argparse.Namespace, installed: Any) -> str | None:
     return f"{moved} open case(s) with new due dates"
 
 
+def cmd_new_plugin(args: argparse.Namespace) -> int:
+    from kernel.newplugin import check_name, write
+
+    why = check_name(args.name)
+    if why:
+        return _fail(f"{args.name!r}: {why}")
+    folder = Path(args.dir or f"onetrip-{args.name.replace('_', '-')}")
+    if folder.exists():
+        return _fail(f"{folder} exists; give another --dir")
+    for path in write(args.name, folder):
+        print(path)
+    print(f"next: cd {folder} && pip install -e '.[test]' && pytest")
+    return 0
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     try:
         from kernel.testkit import main as run
@@ -190,6 +205,10 @@ def parser(pm: Any = None) -> argparse.ArgumentParser:
     p = sub.add_parser("lint", help="check rule files; prints file:line: message")
     p.add_argument("paths", nargs="*", help="rule folders (default: those of the plugins)")
     p.set_defaults(func=cmd_lint)
+    p = sub.add_parser("new-plugin", help="write a department plugin package to start from")
+    p.add_argument("name", help="plugin name, also its fact namespace (e.g. housing)")
+    p.add_argument("--dir", help="folder to create (default: ./onetrip-NAME)")
+    p.set_defaults(func=cmd_new_plugin)
     p = sub.add_parser("test", help="run YAML decision cases with pytest")
     p.add_argument("paths", nargs="*", help="case files or folders (default: tests/cases)")
     p.set_defaults(func=cmd_test)

@@ -215,10 +215,10 @@ def _under(file: str, folder: Any) -> bool:
     return Path(file).resolve().is_relative_to(Path(folder).resolve())
 
 
-def _call(kernel: Any, hook: str, **kw: Any) -> list[tuple[str, Any]]:
+def _call(started: Any, hook: str, **kw: Any) -> list[tuple[str, Any]]:
     from kernel.manager import call_each
 
     try:
-        return call_each(kernel.pm, hook, **kw)
+        return call_each(started.pm, hook, **kw)
     except PluginError as exc:
         return [(exc.plugin, [f"{hook} failed: {exc.exc}"])]
