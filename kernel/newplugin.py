@@ -109,10 +109,13 @@ items:
     legal_basis: 《中华人民共和国行政许可法》第四十二条
     legal_limit: {{working_days: 20}}
     committed_limit: {{working_days: 10}}
-    implementation: {{code: "000000-{upper}-001", body: 本部门, level: city, handling: 承诺件, visits: 1, fee: 不收费, one_window: true, online: apply}}
+    implementation:
+      {{code: "000000-{upper}-001", body: 本部门, level: city, handling: 承诺件, visits: 1,
+       fee: 不收费, one_window: true, online: apply}}
     materials:
       - {{code: {code}-M-APPLICATION, name: 申请书, role: main}}
-      - {{code: {code}-M-LICENCE, name: 营业执照, role: secondary, shared_source: 市场主体登记信息库}}
+      - {{code: {code}-M-LICENCE, name: 营业执照, role: secondary,
+         shared_source: 市场主体登记信息库}}
       - {{code: {code}-M-PHOTOS, name: 现场照片, role: secondary, tolerable: true}}
 '''
 
