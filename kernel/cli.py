@@ -106,10 +106,38 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    """The plugins' facts and actions are registered; no kernel starts (nothing is opened)."""
+    from kernel.core import registries
     from kernel.schema import catalogue_schema, rules_schema
 
-    schema = rules_schema() if args.what == "rules" else catalogue_schema()
+    if args.what == "rules":
+        pm = build_manager()
+        _, facts, actions = registries(pm)
+        own = [b for _, books in call_each(pm, "onetrip_rulebooks", settings={})
+               for b in books or ()]
+        schema = rules_schema(actions, facts, own)
+    else:
+        schema = catalogue_schema()
     print(json.dumps(schema, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_facts(args: argparse.Namespace) -> int:
+    """The facts rules may name; no kernel starts."""
+    from kernel.core import registries
+    from kernel.schema import fact_rows
+
+    pm = build_manager()
+    _, facts, _ = registries(pm)
+    own = [b for _, books in call_each(pm, "onetrip_rulebooks", settings={}) for b in books or ()]
+    rows = fact_rows(facts, own)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        who = row["plugin"] + (", applicant" if row["applicant"] else "")
+        book = "" if row["rulebook"] == "cases" else f" [{row['rulebook']} rules]"
+        print(f"{row['name']:<34} {row['type']:<8} {who:<30} {row['description']}{book}")
     return 0
 
 
@@ -227,6 +255,9 @@ def parser(pm: Any = None) -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="ISO time with zone to sweep as of (default now)")
     p.add_argument("--db", help="database URL")
     p.set_defaults(func=cmd_sweep)
+    p = sub.add_parser("facts", help="list the facts rules may name: type, provider, meaning")
+    p.add_argument("--json", action="store_true", help="as JSON")
+    p.set_defaults(func=cmd_facts)
     p = sub.add_parser("schema", help="print a JSON Schema")
     p.add_argument("what", choices=["rules", "catalogue"])
     p.set_defaults(func=cmd_schema)
