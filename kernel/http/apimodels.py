@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
 from kernel.models import Code, Day, Decision, Moment, Strict, TimeLimit
 
@@ -273,8 +273,14 @@ class RulesetQuery(Strict):
     version: str | None = Field(None, max_length=40, description="this version's file instead")
 
 
+def _whole(value: Any) -> Any:
+    """JSON's 3.0 is the whole number 3 (JSON Schema's integer)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 class RollbackRequest(Strict):
-    to: int = Field(ge=1, description="the revision to make live again")
+    to: Annotated[int, BeforeValidator(_whole)] = Field(
+        ge=1, le=10**9, description="the revision to make live again")
     reason: str | None = Field(None, max_length=400)
 
 

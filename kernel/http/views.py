@@ -223,10 +223,10 @@ async def ruleset_versions(request: web.Request) -> web.Response:
 
 async def ruleset_revision(request: web.Request) -> web.Response:
     """The YAML of one revision, as it was written."""
-    try:
-        number = int(request.match_info["revision"])
-    except ValueError:
-        raise InputError("revision", "a revision is a whole number") from None
+    text = request.match_info["revision"]
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise NotFound(f"no revision {text!r}: revisions are numbered 1, 2, …", "revision")
+    number = int(text)
     found = await asyncio.to_thread(versions.revision, request.app[KERNEL].db,
                                     request.match_info["ruleset"], number)
     return web.Response(text=found.text, content_type="application/yaml", headers={

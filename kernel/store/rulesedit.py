@@ -18,6 +18,7 @@ from sqlalchemy import text as text_
 from kernel.cases import case_files
 from kernel.conditions import All, AnyOf, Not
 from kernel.core import InputError
+from kernel.rulebook import rule_paths
 from kernel.store import rulesversions as versions
 from kernel.store.cases import failures
 from kernel.store.db import writing
@@ -55,8 +56,7 @@ def _loaded_as_on_disk(kernel: Any) -> bool:
     book = kernel.rulebook
     loaded = {(r.file, r.hash) for r in (*book.rules, *book.skipped)}
     disk = {(str(p), hashlib.sha256(p.read_bytes()).hexdigest()[:12])
-            for d in map(Path, kernel.rule_dirs)
-            for p in (sorted(d.rglob("*.y*ml")) if d.is_dir() else [d])}
+            for p in rule_paths(kernel.rule_dirs)}
     return loaded == disk
 
 
