@@ -55,3 +55,14 @@ def test_the_shipped_plugins_conform(name, tmp_path):
 
     module = importlib.import_module(f"plugins.{name}")
     assert conformance(name, module.Plugin(), db_url=f"sqlite:///{tmp_path / 'c.db'}") == []
+
+
+def test_the_factory_takes_an_installed_plugin_by_its_own_name(onetrip_kernel_factory):
+    from plugins.natural_resources import Plugin
+
+    mine = Plugin()
+    alone = onetrip_kernel_factory(("natural_resources", mine))
+    assert alone.plugins == {"natural_resources"} and alone.pm.get_plugin(
+        "natural_resources") is mine
+    beside = onetrip_kernel_factory(("natural_resources", Plugin()), entry_points=True)
+    assert {"natural_resources", "credit", "oa"} <= beside.plugins  # no "already registered"
