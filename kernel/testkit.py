@@ -21,6 +21,19 @@ CASE_DIR = "cases"  # kernel.cases.CASE_DIR, without importing the kernel
 DEFAULT_TODAY = date(2019, 8, 5)  # a Monday after the 2019-07-25 reform (多审合一)
 
 
+def __getattr__(name: str) -> Any:
+    """The case model and runner, where they lived before ``kernel.cases``, loaded on use."""
+    if name in ("CaseCatalogue", "CaseSpec", "Dues", "Expect", "compare", "application"):
+        import kernel.cases
+
+        return getattr(kernel.cases, name)
+    if name == "run_case":
+        from kernel.store.cases import run_case
+
+        return run_case
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "onetrip_today(day, region=None): the day onetrip_calendar is frozen to "

@@ -12,7 +12,7 @@ from kernel.core import InputError
 from kernel.models import Item
 from kernel.store import start_kernel
 from kernel.store.lifecycle import Lifecycle
-from kernel.testkit import CaseCatalogue
+from kernel.cases import CaseCatalogue
 
 JOINT = Item(code="JOINT-PERMIT", name="联合办理的许可", department="natural_resources",
              legal_basis="《行政许可法》第二十六条第二款", legal_limit={"working_days": 45},
