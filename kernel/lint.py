@@ -64,7 +64,7 @@ def lint(kernel: Any, dirs: list[Path] | None = None) -> list[Finding]:
     rules = list(_located(kernel, dirs))
     for rule in rules:
         out += _codes(kernel, rule) + _materials(kernel, rule) + _never(rule)
-    out += _requires(kernel, rules, dirs) + _contradictions(rules) + _undecided(kernel, rules)
+    out += _requires(kernel, rules) + _contradictions(rules) + _undecided(kernel, rules)
     for own in kernel.own_rulebooks():
         out += _loads(lambda own=own: own.load(kernel.plugins))
     return sorted(set(out), key=lambda f: (f.file, f.line, f.message))
@@ -231,7 +231,7 @@ def _never(rule: Located) -> list[Finding]:
         f"the ruleset's effective dates"), "warning")]
 
 
-def _requires(kernel: Any, rules: list[Located], dirs: list[Path]) -> list[Finding]:
+def _requires(kernel: Any, rules: list[Located]) -> list[Finding]:
     """A rule on another plugin's facts says ``requires:``; else switching that plugin off
     stops the whole rulebook loading (its facts are then unknown)."""
     owned = {Path(d).resolve(): name for name, ds in kernel.rule_dirs_by_plugin() for d in ds}
