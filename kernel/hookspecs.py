@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from kernel.facts import CaseContext, FactRegistry
     from kernel.models import Decision
     from kernel.routes import Route
+    from kernel.rulebook import OwnRulebook
 
 PROJECT = "onetrip"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -63,6 +64,25 @@ def onetrip_rule_dirs() -> list[Path]:
     Called at start-up and at every rule reload; results of all plugins are joined.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def onetrip_rulebooks(settings: dict[str, Any]) -> list[OwnRulebook]:
+    """Return the rulebooks this plugin keeps beside the kernel's, so that ``onetrip lint``
+    checks their files and ``onetrip schema rules`` lists their facts and actions.
+
+    For rules about something other than applications (the OA plugin's rules decide
+    documents' steps): each :class:`kernel.rulebook.OwnRulebook` names its folders, its own
+    :class:`~kernel.facts.FactRegistry` and :class:`~kernel.actions.ActionRegistry`, and the
+    integer yyyymmdd fact that picks the versions in force. Called by lint and schema
+    commands and by the test kit's conformance check, never on the request path; it may be
+    called before ``onetrip_startup``.
+
+    :param settings: the kernel settings (e.g. a configured folder for these rules); an
+        empty mapping when no kernel is started.
+
+    .. versionadded:: 0.3
     """
 
 

@@ -133,9 +133,11 @@ class Timer(SQLModel, table=True):
 
 
 class RulesChange(SQLModel, table=True):
-    """A ruleset written over the API: the audit trail, and the version other processes follow."""
+    """A ruleset written over the API: the audit trail, and the versions kept to fetch and to
+    roll back to (a change never overwrites one)."""
 
     __tablename__ = "rules_changes"
+    __table_args__ = (Index("ix_rules_changes_ruleset", "ruleset", "revision", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     ruleset: str = Field(max_length=80)
@@ -145,6 +147,12 @@ class RulesChange(SQLModel, table=True):
     hash: str = Field(max_length=64)
     author: str = Field(max_length=200)
     at: datetime = _when(nullable=False)
+    revision: int | None = Field(default=None, description="1, 2, ... per ruleset")
+    action: str = Field(default="put", max_length=20, sa_column_kwargs={
+        "server_default": "put"}, description="put, rollback, or baseline (the file before "
+        "the first change)")
+    reason: str | None = Field(default=None, max_length=500)
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 def now() -> datetime:

@@ -82,6 +82,7 @@ async def committed_days(c) -> int:
 def test_own_department_changes_its_ruleset_and_it_is_live_and_audited(started, rule_dirs):
     kernel = started()
     body = multi_review(25)
+    shipped = (rule_dirs[1] / "multi_review.yaml").read_bytes()
 
     async def steps(c):
         assert await committed_days(c) == 27
@@ -98,9 +99,12 @@ def test_own_department_changes_its_ruleset_and_it_is_live_and_audited(started, 
     assert (rule_dirs[1] / "multi_review.yaml").read_text(encoding="utf-8") == body
     with Session(kernel.db) as s:
         rows = s.scalars(select(RulesChange)).all()
-    assert [(r.ruleset, r.department, r.file, r.hash) for r in rows] == [
-        ("natural_resources.multi_review", "natural_resources", "multi_review.yaml",
-         done["hash"])]
+    # the file as it was is kept as the revision before: a change never overwrites a version
+    assert [(r.ruleset, r.department, r.file, r.revision, r.action, r.hash) for r in rows] == [
+        ("natural_resources.multi_review", "natural_resources", "multi_review.yaml", 1,
+         "baseline", hashlib.sha256(shipped).hexdigest()),
+        ("natural_resources.multi_review", "natural_resources", "multi_review.yaml", 2,
+         "put", done["hash"])]
 
 
 def test_other_department_and_other_roles_are_refused(started, rule_dirs):
@@ -146,7 +150,8 @@ def test_broken_file_is_422_with_its_line_and_the_old_rules_stay(started, rule_d
     assert broken != text
     # the test ruleset's id is not <department>.<name>: only an admin may change it
     url, who = (URL, NR) if "tolerance" not in broken else ("/v1/rulesets/test.tolerance", ADMIN)
-    before = sorted(p.read_text(encoding="utf-8") for d in rule_dirs for p in d.rglob("*"))
+    before = sorted(p.read_text(encoding="utf-8") for d in rule_dirs for p in d.rglob("*")
+                    if p.is_file())
 
     async def steps(c):
         resp = await c.put(url, data=broken.encode(), headers=bearer(who))
@@ -158,7 +163,8 @@ def test_broken_file_is_422_with_its_line_and_the_old_rules_stay(started, rule_d
     assert err["problems"][0]["line"] == line, err
     assert err["problems"][0]["file"].endswith(".yaml")
     assert f":{line}:" in err["message"]
-    after = sorted(p.read_text(encoding="utf-8") for d in rule_dirs for p in d.rglob("*"))
+    after = sorted(p.read_text(encoding="utf-8") for d in rule_dirs for p in d.rglob("*")
+                    if p.is_file())
     assert after == before  # nothing written, not even a temporary file
 
 
@@ -219,6 +225,7 @@ def test_common_rules_are_for_admins_only(started, rule_dirs):
     assert [o[0] for o in out[:2]] == [403, 403]
 
 
+# missing materials >= 5: no case of the department's own YAML cases, which a change must pass
 REJECT_ALL = """ruleset: natural_resources.reject_all
 version: "1"
 department: natural_resources
@@ -227,21 +234,22 @@ effective: {from: 2019-01-01}
 rules:
   - id: reject-everything
     title: 一律不予受理
-    when: {fact: materials.missing, ge: 0}
+    when: {fact: materials.missing, ge: 5}
     then: [{reject: {reason: 测试}}]
 """
 
 
 def test_a_rule_author_may_not_decide_other_departments_items(started, rule_dirs):
     kernel = started(extra_plugins=[("estate", Estate())])
-    own = REJECT_ALL.replace("when: {fact: materials.missing, ge: 0}", (
+    own = REJECT_ALL.replace("when: {fact: materials.missing, ge: 5}", (
         "when: {all: [{fact: item.department, eq: natural_resources},"
-        " {fact: materials.missing, ge: 0}]}"))
+        " {fact: materials.missing, ge: 5}]}"))
     out = _put_all(kernel, [
         (NR, "/v1/rulesets/natural_resources.reject_all", REJECT_ALL),
         (NR, "/v1/rulesets/natural_resources.reject_all", REJECT_ALL.replace(
-            "{fact: materials.missing, ge: 0}",
-            "{not: {fact: item.code, in: [NR-LAND-SITE]}}")),
+            "{fact: materials.missing, ge: 5}",
+            "{all: [{not: {fact: item.code, in: [NR-LAND-SITE]}}, "
+            "{fact: materials.missing, ge: 5}]}")),
         (ADMIN, "/v1/rulesets/natural_resources.reject_all", REJECT_ALL),
     ])
     assert out[:3] == [(403, "forbidden"), (403, "forbidden"), (200, "ok")]

@@ -62,6 +62,7 @@ def exercised(log, tmp_path):
         Lifecycle(kernel).submit(app)                          # decision_made, case_event
         create_app(kernel, sweep=False)                        # web_routes
         parser(kernel.pm)                                      # cli
+        kernel.own_rulebooks()                                 # rulebooks (lint, schema)
         kernel.pm.hook.onetrip_load_records(kind="none", data={})  # firstresult: none takes it
     finally:
         kernel.close()
