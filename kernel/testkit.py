@@ -195,7 +195,11 @@ def main(paths: list[str]) -> int:
     This module, already imported, is handed over as a plugin object (``-p kernel.testkit``
     made pytest warn that it cannot rewrite it, an error under ``filterwarnings = error``);
     the ``pytest11`` entry point has the same name, so pytest does not load it twice.
+    The packages of this distribution (kernel, plugins, rules, sandbox) are imported by the
+    command before pytest starts, so pytest's wish to rewrite them, as packages of a
+    ``pytest11`` plugin, is let go: they hold no test assertions.
     No cache: running the cases writes nothing in the current folder.
     """
-    return int(pytest.main(["-p", "no:cacheprovider", *(paths or [f"tests/{CASE_DIR}"])],
+    args = ["-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    return int(pytest.main([*args, *(paths or [f"tests/{CASE_DIR}"])],
                            plugins=[sys.modules[__name__]]))
