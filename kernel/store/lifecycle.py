@@ -27,7 +27,7 @@ from kernel.store.intake import (
     iso,
     prepare,
 )
-from kernel.store.outbox import REDELIVER_AFTER, Event, Outbox
+from kernel.store.outbox import REDELIVER_AFTER, Event, Outbox, failures
 from kernel.store.procedure import Procedures, StateError
 from kernel.store.recompute import Recompute
 from kernel.store.tables import Case, CaseEvent, Timer, now
@@ -146,7 +146,9 @@ class Lifecycle(Procedures, Recompute):
                 raise NotFound(case_id)
             events = self.events(s, case_id)
             owed = self.outstanding(s, case)
-        return case_view(self.kernel, case, events, as_of or now(), self.thresholds, owed)
+            undelivered = failures(s.connection(), case_id)
+        return {**case_view(self.kernel, case, events, as_of or now(), self.thresholds, owed),
+                "undelivered": undelivered}
 
     def brief(self, case_id: str) -> dict[str, Any]:
         with Session(self.engine) as s:
@@ -171,7 +173,8 @@ class Lifecycle(Procedures, Recompute):
 
     def sweep(self, as_of: datetime | None = None) -> int:
         """Fire due timers, then deliver what plugins have not yet taken; returns timers fired."""
-        fired = timers.sweep(self.engine, self.fire, as_of or now(), self.publish)
+        fired = timers.sweep(self.engine, self.fire, as_of or now(), self.publish,
+                             gave_up=self.timer_failed)
         self.outbox.redeliver()
         return fired
 
@@ -191,6 +194,16 @@ class Lifecycle(Procedures, Recompute):
         if timer.kind not in TIMER_KINDS:  # scheduled by a newer version: retried until one runs
             raise LookupError(f"no handler for timer kind {timer.kind!r}")
         return []  # the case moved on: nothing left to do
+
+    def timer_failed(self, s: Session, row: tuple[int, str, str, int], exc: BaseException,
+                     at: datetime) -> list:
+        """A timer given up after its last attempt: the case's log says so (``timer_failed``),
+        for someone to act on what the timer would have done."""
+        timer_id, kind, case_id, attempts = row
+        case = self._case(s, case_id)
+        return [self._event(s, case, "timer_failed", max(at, self._last_at(s, case) or at), {
+            "timer": timer_id, "kind": kind, "attempts": attempts,
+            "error": f"{type(exc).__name__}: {exc}"[:timers.ERROR_CHARS]})]
 
     def _renotify(self, s: Session, case: Case, at: datetime) -> tuple:
         grace = TimeLimit.model_validate(case.decision.get("supplement_grace") or DEFAULT_GRACE)
@@ -231,15 +244,18 @@ class Lifecycle(Procedures, Recompute):
         if at < case.submitted_at:
             raise InputError("at", f"{at.isoformat()} is before the case was submitted "
                              f"({case.submitted_at.isoformat()})")
-        last = s.scalar(select(func.max(CaseEvent.at)).where(CaseEvent.case_id == case.id))
+        last = self._last_at(s, case)
         if in_order and last is not None and at < last:
             raise _out_of_order(case.id, last)
+
+    def _last_at(self, s: Session, case: Case) -> datetime | None:
+        return s.scalar(select(func.max(CaseEvent.at)).where(CaseEvent.case_id == case.id))
 
     def _catch_up(self, s: Session, case_id: str, at: datetime) -> list:
         """Fire this case's timers due by ``at`` first, so an action sees the state it would."""
         out: list = []
         while True:  # a failed timer waits for its retry time, so this ends
-            what, fired = timers.fire_due(s, self.fire, at, case_id)
+            what, fired = timers.fire_due(s, self.fire, at, case_id, self.timer_failed)
             if what is None:
                 return out
             out += fired

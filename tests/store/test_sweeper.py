@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from kernel.core import Kernel
 from kernel.store import start_kernel
 from kernel.store.lifecycle import Lifecycle
 from kernel.store.tables import Case, CaseEvent, Timer
-from kernel.store.timers import backoff
+from kernel.store.timers import MAX_ATTEMPTS, backoff
 
 AS_OF = datetime(2019, 8, 5, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
 CASES = 30
@@ -106,3 +107,27 @@ def test_a_timer_kind_this_version_does_not_know_waits_for_one_that_does(kernel)
 def test_backoff_doubles_up_to_an_hour():
     assert [backoff(n) for n in (1, 2, 3, 7, 50)] == [
         timedelta(minutes=m) for m in (1, 2, 4, 60, 60)]
+
+
+def test_a_timer_failing_its_last_attempt_is_given_up_on_its_case_and_in_the_log(kernel, caplog):
+    lc = Lifecycle(kernel)
+    bad, good = (lc.submit(tolerated_application())[0] for _ in range(2))
+    _set_grace(kernel, bad, {"unit": "fortnights", "amount": 1})
+    when = AS_OF
+    with caplog.at_level(logging.ERROR, logger="onetrip.timers"):
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            assert lc.sweep(when) == (1 if attempt == 1 else 0)  # the good case, once
+            assert _timer(kernel, bad).attempts == attempt
+            when += backoff(attempt)
+    row = _timer(kernel, bad)
+    assert (row.fired_at, row.retry_at, row.failed_at) == (None, None, when - backoff(MAX_ATTEMPTS))
+    assert "given up" in caplog.records[-1].getMessage()
+    view = lc.get(bad)
+    assert (view["state"], view["events"][-1]["kind"]) == ("awaiting_supplement", "timer_failed")
+    failed = view["events"][-1]["payload"]
+    assert (failed["kind"], failed["attempts"]) == ("supplement_due", MAX_ATTEMPTS)
+    assert failed["error"].startswith("ValidationError")
+    _set_grace(kernel, bad, {"unit": "calendar_days", "amount": 15})  # repaired: too late
+    assert lc.sweep(when + timedelta(days=30)) == 1  # only the good case's grace timer
+    assert _timer(kernel, bad).attempts == MAX_ATTEMPTS
+    assert lc.get(good)["state"] == "terminated"
