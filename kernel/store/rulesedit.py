@@ -24,6 +24,7 @@ from kernel.yamlsrc import Problem, SourceError, load
 
 log = logging.getLogger("onetrip.rules")
 MAX_BYTES = 256 * 1024
+_RULESET_ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,79}")  # the rule file's own ``ruleset`` slug
 _CHANGE_LOCK = 0x6F6E6572  # PostgreSQL advisory lock id: one rules change at a time
 
 
@@ -83,6 +84,9 @@ class RulesEditor:
         (SQLite's write lock, a PostgreSQL advisory lock): each is checked against the
         files the previous one left.
         """
+        if not _RULESET_ID.fullmatch(ruleset):
+            raise InputError("ruleset", "a ruleset id is <department>.<name>: lower-case "
+                             "letters, digits, '_', '.', '-', at most 80 characters")
         text = self._text(body)
         with self.lock, writing(self.kernel.db) as s:
             if s.get_bind().dialect.name == "postgresql":
