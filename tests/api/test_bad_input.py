@@ -167,3 +167,14 @@ def test_a_holiday_notice_that_is_an_alias_bomb_is_422_at_once(api):
                 headers={"Content-Type": "application/yaml"})
     assert time.monotonic() - started < 5.0  # the calendar's own loader would take minutes
     assert "aliases" in check(resp, 422, "body")["message"]
+
+
+def test_an_action_dated_in_the_future_or_before_its_case_is_422_naming_at(api):
+    case = f"/v1/cases/{api.case}"
+    for when in ("2999-01-01T00:00:00+08:00", "2019-07-01T00:00:00+08:00"):
+        for path, body in ((f"{case}/supplements", {"materials": ["X"], "at": when}),
+                           (f"{case}/clock", {"action": "pause", "reason": "听证", "at": when,
+                                              "length": {"working_days": 5}}),
+                           (f"{case}/complete", {"result": "granted", "at": when})):
+            check(send(api, "POST", path, json.dumps(body)), 422, "at")
+    assert send(api, "GET", case).json()["state"] == "in_review"
