@@ -235,6 +235,7 @@ class Lifecycle(Procedures, Recompute):
         self.publish(caught)
         out: list = []
         with writing(self.engine) as s:
+            timers.lock_pending(s, case_id)  # the sweeper's order: timers, then the case
             out += self._catch_up(s, case_id, at)  # fired meanwhile by another process
             self._dated(s, self._case(s, case_id), at, in_order)
             yield s, out

@@ -20,7 +20,7 @@ from kernel.conditions import All, AnyOf, Not
 from kernel.core import InputError
 from kernel.store.db import writing
 from kernel.store.tables import RulesChange, now
-from kernel.yamlsrc import Problem, SourceError, load
+from kernel.yamlsrc import RULE_FILES, Problem, SourceError, load
 
 log = logging.getLogger("onetrip.rules")
 MAX_BYTES = 256 * 1024
@@ -60,7 +60,7 @@ def _loaded_as_on_disk(kernel: Any) -> bool:
 def _peek(text: str) -> dict[str, Any]:
     """The file's top-level keys; SourceError unless it parses within the bounds of every
     rule file. The full check comes later, with lines."""
-    data = load("body", text).data
+    data = load("body", text, RULE_FILES).data
     return data if isinstance(data, dict) else {}
 
 

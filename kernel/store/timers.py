@@ -55,6 +55,16 @@ def cancel(session: Session, case_id: str, when: datetime) -> None:
                                         Timer.cancelled_at.is_(None)).values(cancelled_at=when))
 
 
+def lock_pending(session: Session, case_id: str) -> None:
+    """Lock a case's pending timers before the case itself, as the sweeper does (it claims a
+    timer, then locks its case): an action taking the case first and a timer next could
+    deadlock with it on PostgreSQL. SQLite's one write lock orders everything already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Timer.id).where(
+            Timer.case_id == case_id, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None))
+            .order_by(Timer.id).with_for_update())
+
+
 def claim(session: Session, now: datetime, case_id: str | None = None) -> Timer | None:
     """The next due timer, row-locked: PostgreSQL skips rows another sweeper holds.
 
