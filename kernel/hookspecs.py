@@ -136,7 +136,7 @@ def onetrip_case_event(case_id: str, event: str, payload: dict[str, Any]) -> Non
     :param case_id: the stored case's id.
     :param event: one of ``submitted, decided, notified, supplemented, re_notified,
         resumed, paused, clock_resumed, extended, correction_notified, deemed_accepted,
-        completed, terminated, due_recomputed``.
+        completed, terminated, due_recomputed, timer_failed``.
     :param payload: the event's JSON payload as stored: always ``applicant`` (kind,
         name, identifier), ``items`` and ``at`` (when it happened, ISO 8601, which under
         ``onetrip sweep --as-of`` is that time, not the wall clock). A notice given to the
@@ -148,7 +148,10 @@ def onetrip_case_event(case_id: str, event: str, payload: dict[str, Any]) -> Non
         ``due_recomputed`` (a holiday notice settled a year the dates were counted through
         provisionally) has ``old`` and ``new``, each with ``due_committed``, ``due_legal``,
         ``supplement_by``, ``grace_by`` and ``correction_notice_by`` (ISO dates or null),
-        and ``provisional_years`` the new dates still count through.
+        and ``provisional_years`` the new dates still count through. ``timer_failed`` (a
+        timer given up after its last attempt) has ``timer``, ``kind``, ``attempts`` and
+        ``error``. A ``supplemented`` recorded after a re-notice it had beaten has
+        ``handed_in_at`` and ``in_time: true``.
 
     Called after the event is committed; never in the sandbox. Delivery is at least once
     (see ``kernel.store.outbox``): an event is marked delivered to a plugin only after its call
@@ -161,6 +164,7 @@ def onetrip_case_event(case_id: str, event: str, payload: dict[str, Any]) -> Non
        ``due_recomputed``: a case's due dates moved when a year's holiday notice arrived.
     .. versionchanged:: 0.3
        ``submitted`` carries ``window`` and ``served_on``.
+       ``timer_failed``; ``supplemented`` may carry ``handed_in_at`` and ``in_time``.
     """
 
 

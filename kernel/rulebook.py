@@ -20,7 +20,7 @@ from kernel.actions import ActionRegistry
 from kernel.conditions import Condition, attr, check, compile_condition, facts_of
 from kernel.engine import Matcher, MatchError
 from kernel.facts import FactRegistry
-from kernel.yamlsrc import Problem, Source, SourceError, load
+from kernel.yamlsrc import RULE_FILES, Problem, Source, SourceError, load
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
 SUBMITTED_ON = "application.submitted_on"  # integer yyyymmdd: dates compare as numbers
@@ -233,7 +233,7 @@ class Rulebook:
         files, rules, skipped, problems = [], [], [], []
         for path in paths:
             try:
-                source = load(path)
+                source = load(path, limits=RULE_FILES)
             except SourceError as exc:
                 problems += exc.problems
                 continue

@@ -158,6 +158,15 @@ class EventView(BaseModel):
     payload: dict[str, Any]
 
 
+class Undelivered(BaseModel):
+    what: Literal["decision", "event"]
+    seq: int | None = Field(None, description="the event's seq; none for the decision")
+    attempts: int
+    last_error: str
+    first_failed_at: datetime
+    retry_at: datetime
+
+
 class CaseView(BaseModel):
     id: str
     state: str
@@ -188,6 +197,9 @@ class CaseView(BaseModel):
     decision: Decision
     rulesets: list[dict[str, str]]
     events: list[EventView]
+    undelivered: list[Undelivered] = Field(
+        [], description="the decision or events some plugin failed to take, each with its "
+        "attempts, last error and next try (retried with backoff, the others unaffected)")
 
 
 class CaseSummary(BaseModel):

@@ -16,7 +16,7 @@ from kernel.http import apimodels as m
 from kernel.http import views as v
 from kernel.http.auth import ServerConfig, TokenTable
 from kernel.http.crosssite import cross_site
-from kernel.http.errors import error, errors
+from kernel.http.errors import error, errors, protocol_errors_as_json
 from kernel.http.groupcommit import writer
 from kernel.http.openapi import docs_page, openapi
 from kernel.http.views import KERNEL, LIFECYCLE
@@ -236,6 +236,7 @@ def create_app(kernel: Kernel, config: ServerConfig | None = None,
     """The API application for a started kernel: its routes and every plugin's, mounted."""
     config = config or ServerConfig()
     mask_logs()
+    protocol_errors_as_json()
     mounted = tuple([("kernel", r) for r in ROUTES] + plugin_routes(kernel))
     _check_unique(mounted)
     tokens = TokenTable(config.tokens)

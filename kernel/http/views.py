@@ -31,6 +31,7 @@ from kernel.store import rulesversions as versions
 from kernel.store.lifecycle import Lifecycle
 from kernel.store.recompute import CalendarWatch
 from kernel.store.rulesedit import RulesEditor
+from kernel.yamlsrc import SourceError, load
 
 KERNEL = web.AppKey("kernel", Kernel)
 LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
@@ -268,6 +269,7 @@ async def load_schedule(request: web.Request) -> m.ScheduleLoaded:
     q = query(request, m.ScheduleQuery)
     text = await request.read()
     name = q.name or f"schedule-{hashlib.sha256(text).hexdigest()[:12]}.yaml"
+    await asyncio.to_thread(_bounded, name, text)
     try:
         done, moved = await asyncio.to_thread(_install, request.app[SCHEDULES], name, text,
                                               q.replace)
@@ -278,6 +280,17 @@ async def load_schedule(request: web.Request) -> m.ScheduleLoaded:
         raise InputError("body", " ".join(str(exc).split())) from None
     return m.ScheduleLoaded(installed=done.path.name, covers=list(done.covers),
                             settled=list(done.settled), recomputed=moved)
+
+
+def _bounded(name: str, text: bytes) -> None:
+    """The bounds every rule file has (size, depth, aliases), checked before the calendar's
+    own loader expands anything: an alias bomb is a 422 in milliseconds."""
+    try:
+        load(name, text.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError("body", f"a holiday notice is UTF-8 text: {exc}") from None
+    except SourceError as exc:
+        raise InputError("body", str(exc)) from None
 
 
 def _install(watch: CalendarWatch, name: str, text: bytes, replace: bool) -> tuple[Any, int]:

@@ -22,13 +22,14 @@ from kernel.rulebook import rule_paths
 from kernel.store import rulesversions as versions
 from kernel.store.cases import failures
 from kernel.store.db import writing
-from kernel.yamlsrc import Problem, SourceError, load
+from kernel.yamlsrc import RULE_FILES, Problem, SourceError, load
 
 log = logging.getLogger("onetrip.rules")
 MAX_BYTES = 256 * 1024
 # Kernel.start arguments a case run gives itself (kernel.http.auth.RESERVED's, not imported)
 RESERVED = frozenset(("db_url", "rule_dirs", "disabled", "entry_points", "extra_plugins",
                       "open_db"))
+_RULESET_ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,79}")  # the rule file's own ``ruleset`` slug
 _CHANGE_LOCK = 0x6F6E6572  # PostgreSQL advisory lock id: one rules change at a time
 
 
@@ -63,7 +64,7 @@ def _loaded_as_on_disk(kernel: Any) -> bool:
 def _peek(text: str) -> dict[str, Any]:
     """The file's top-level keys; SourceError unless it parses within the bounds of every
     rule file. The full check comes later, with lines."""
-    data = load("body", text).data
+    data = load("body", text, RULE_FILES).data
     return data if isinstance(data, dict) else {}
 
 
@@ -90,6 +91,9 @@ class RulesEditor:
         (SQLite's write lock, a PostgreSQL advisory lock): each is checked against the
         files the previous one left.
         """
+        if not _RULESET_ID.fullmatch(ruleset):
+            raise InputError("ruleset", "a ruleset id is <department>.<name>: lower-case "
+                             "letters, digits, '_', '.', '-', at most 80 characters")
         text = self._text(body)
         with self.lock, writing(self.kernel.db) as s:
             if s.get_bind().dialect.name == "postgresql":

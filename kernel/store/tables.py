@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 # Tables created by the kernel's migrations; plugins' tables are created with create_all.
-KERNEL_TABLES = ("cases", "case_events", "timers", "rules_changes")
+KERNEL_TABLES = ("cases", "case_events", "timers", "rules_changes", "delivery_failures")
 ACTIVE = ("in_review", "awaiting_supplement", "re_notified")
 TERMINAL = ("completed", "terminated", "rejected", "correction_required")
 
@@ -113,7 +113,8 @@ class Timer(SQLModel, table=True):
     """Something due at a time; the sweeper sets ``fired_at`` in the transaction that acts.
 
     A handler that fails leaves the timer unfired with its error, the number of attempts
-    and when to try again (``retry_at``, later after each failure).
+    and when to try again (``retry_at``, later after each failure); after the last attempt
+    allowed, ``failed_at`` is set and the timer is not tried again.
     """
 
     __tablename__ = "timers"
@@ -130,6 +131,24 @@ class Timer(SQLModel, table=True):
                                                       server_default="0"))
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     retry_at: datetime | None = _when(nullable=True)
+    failed_at: datetime | None = _when(nullable=True)
+
+
+class DeliveryFailure(SQLModel, table=True):
+    """A decision (``seq`` 0) or case event a plugin failed to take: when to offer it again.
+
+    Removed once every plugin took it; while it exists the outbox passes it by until
+    ``retry_at``, so a row no plugin can take never holds up the others.
+    """
+
+    __tablename__ = "delivery_failures"
+
+    case_id: str = Field(primary_key=True, max_length=40)
+    seq: int = Field(primary_key=True)
+    attempts: int
+    last_error: str = Field(sa_column=Column(Text, nullable=False))
+    first_failed_at: datetime = _when(nullable=False)
+    retry_at: datetime = _when(nullable=False)
 
 
 class RulesChange(SQLModel, table=True):

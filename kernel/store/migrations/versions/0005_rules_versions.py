@@ -1,7 +1,7 @@
 """Rules changes become versions: a revision number per ruleset, the action (put, rollback,
 or the file as it was before the first change), the reason, and the file's text.
 
-Revision ID: 0005_kit
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-20 10:00:00
 
@@ -12,7 +12,7 @@ numbered in the order they were written.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005_kit'
+revision = '0005'
 down_revision = '0004'
 branch_labels = None
 depends_on = None
