@@ -29,9 +29,9 @@ class _Spec(BaseModel):
 class Dues(_Spec):
     """Due dates, or date-times for limits in office hours (time and offset compared)."""
 
-    legal: datetime | date | None = Field(
+    legal: date | datetime | None = Field(
         None, description="a date, or a date-time with offset for an office-hours limit")
-    committed: datetime | date | None = None
+    committed: date | datetime | None = None
     provisional: bool | None = Field(None, description="counted through an unpublished year")
 
 

@@ -57,14 +57,17 @@ class Located:
 
 def lint(kernel: Any, dirs: list[Path] | None = None) -> list[Finding]:
     """Every finding for the rule files in ``dirs`` (default: the kernel's), the catalogue
-    and the plugins' own rulebooks, sorted by file and line."""
+    and the plugins' own rulebooks, sorted by file and line. Items whose committed limit no
+    rule decides are looked for only over the whole rulebook: some folders alone cannot say."""
+    whole = not dirs
     dirs = [Path(d) for d in dirs or kernel.rule_dirs]
     out = _loads(lambda: kernel.load_rules(dirs))
     out += [Finding(p.file, p.line, p.message) for p in _catalogue(kernel)]
     rules = list(_located(kernel, dirs))
     for rule in rules:
         out += _codes(kernel, rule) + _materials(kernel, rule) + _never(rule)
-    out += _requires(kernel, rules) + _contradictions(rules) + _undecided(kernel, rules)
+    out += _requires(kernel, rules) + _contradictions(rules)
+    out += _undecided(kernel, rules) if whole else []
     for own in kernel.own_rulebooks():
         out += _loads(lambda own=own: own.load(kernel.plugins))
     return sorted(set(out), key=lambda f: (f.file, f.line, f.message))
