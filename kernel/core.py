@@ -176,7 +176,8 @@ class Kernel:
                 raise InputError(f"facts.{name}", str(exc)) from None
         ctx = CaseContext(app, items, at or app.submitted_at, case_id)
         facts, flags, down = self._case_facts(ctx)
-        state = FoldState(items={i.code: i for i in items}, submitted=frozenset(app.materials))
+        state = FoldState(items={i.code: i for i in items}, submitted=frozenset(app.materials),
+                          applicant_kind=app.applicant.kind, sharing=self.items.sharing)
         book = rulebook or self.rulebook
         trace = []
         for item, doc in self.documents(ctx, facts):
