@@ -18,7 +18,9 @@ def test_the_sweeper_raises_each_warning_once_and_the_list_shows_them(hall):
     waiting = hall.submit("land_site_tolerance.json")  # owes materials: the applicant's time
     life = Lifecycle(hall.kernel)
     life.sweep(_at("2019-08-26T09:00:00+08:00"))  # 5 working days left: yellow
-    life.sweep(_at("2019-08-26T15:00:00+08:00"))
+    again = supervision_of(hall.kernel).raise_warnings(_at("2019-08-26T15:00:00+08:00"),
+                                                       {"yellow": 5, "red": 2})
+    assert again == 0  # already raised: not twice
     life.sweep(_at("2019-08-29T09:00:00+08:00"))  # 2 left: red
     life.sweep(_at("2019-09-03T09:00:00+08:00"))  # overdue
     from sqlmodel import Session, select
