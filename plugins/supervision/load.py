@@ -207,7 +207,7 @@ class Loader:
         step = doc["steps"][-1]
         start, due = (datetime.fromisoformat(step[k]) for k in ("started_at", "due_at"))
         share = rng.uniform(1.1, 2.0) if rng.random() < 0.02 else rng.uniform(0.05, 0.6)
-        at = start + (due - start) * share
+        at = start + max(due - start, timedelta(minutes=10)) * share  # a deadline may come first
         returned = step["step"] == "recheck" and rng.random() < 0.01
         self.oa.advance(doc_id, Advance(step=step["step"], at=at,
                                         result="returned" if returned else "done",

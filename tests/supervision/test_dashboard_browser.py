@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import TOKENS, serve_hall
+from hallkit import TOKENS, serve_hall
 from livekit import serving
 
 from kernel.cli import main
