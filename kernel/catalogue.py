@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from kernel.models import Item
+from kernel.sharing import SharingDirectory
 from kernel.yamlsrc import Problem, SourceError, load
 
 
@@ -31,6 +32,8 @@ class ItemRegistry:
         self.plugin = "kernel"  # set by the manager while a plugin's hook runs
         self._asked: dict[str, tuple[Item, Item]] = {}  # code -> (item, as asked in person)
         self.sources: dict[str, tuple[str, int]] = {}  # code -> (catalogue file, line)
+        self.material_lines: dict[tuple[str, str], int] = {}  # (item, material) -> line
+        self.sharing = SharingDirectory()  # the data-sharing directory materials refer to
 
     def add(self, item: Item) -> None:
         if item.code in self.items:
@@ -54,6 +57,9 @@ class ItemRegistry:
             except ValueError as exc:
                 raise SourceError([Problem(source.path, line, str(exc))]) from None
             self.sources[item.code] = (str(source.path), line)
+            for j, m in enumerate(item.materials):
+                self.material_lines[item.code, m.code] = source.line_of(
+                    ("items", i, "materials", j))
 
     def asked(self, item: Item, by_agent: bool) -> Item:
         """``item`` with the materials this applicant is asked for: those asked of agents
@@ -86,14 +92,25 @@ class ItemRegistry:
 
     def lint(self) -> None:
         """Raise SourceError naming file:line of every item that lacks its
-        implementation-list record (实施清单): the hall publishes it for every item."""
+        implementation-list record (实施清单), and of every material whose shared_source
+        names no data-sharing directory entry for it."""
         problems = [
             Problem(*self.sources.get(code, (f"<plugin {self.owners[code]}>", 0)),
                     f"item {code} lacks its implementation-list fields (implementation: "
                     "code, body, level, handling, visits, fee, one_window, online)")
             for code, item in self.items.items() if item.implementation is None]
+        problems += self.sharing.problems(self._shared(), self.items)
         if problems:
             raise SourceError(problems)
+
+    def _shared(self) -> list[tuple[str, str, str | None, tuple[str, int]]]:
+        out = []
+        for code, item in self.items.items():
+            file, line = self.sources.get(code, (f"<plugin {self.owners[code]}>", 0))
+            out += [(code, m.code, m.shared_source,
+                     (file, self.material_lines.get((code, m.code), line)))
+                    for m in item.materials if m.shared_source]
+        return out
 
     def merged(self) -> list[Item]:
         """Items that merge constituents (computed once the catalogue is complete)."""

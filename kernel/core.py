@@ -188,7 +188,8 @@ class Kernel:
             raise InputError("submitted_at", str(exc)) from None
         facts, flags, down = self._case_facts(ctx)
         state = FoldState(items={i.code: i for i in items}, submitted=frozenset(app.materials),
-                          part_of=self.items.parts_of(app.items))
+                          part_of=self.items.parts_of(app.items),
+                          applicant_kind=app.applicant.kind, sharing=self.items.sharing)
         book = rulebook or self.rulebook
         trace = []
         for item, doc in self.documents(ctx, facts):

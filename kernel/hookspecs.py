@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from pathlib import Path
 
     from kernel.actions import ActionRegistry
@@ -200,6 +201,25 @@ def onetrip_web_routes(kernel: Any) -> list[Route]:
     .. versionadded:: 0.1
     .. versionchanged:: 0.2
         Returns route declarations; it no longer receives the aiohttp application.
+    """
+
+
+@hookspec
+def onetrip_sweep(kernel: Any, as_of: datetime, thresholds: dict[str, int]) -> None:
+    """Do a plugin's periodic work when the sweeper runs (e.g. raise early warnings).
+
+    Called after each sweep has fired the due timers and redelivered what plugins had not
+    taken: by every server process every ``sweep_interval`` seconds, and by ``onetrip
+    sweep``. Several processes may sweep at once, so the work must be idempotent (key what
+    you record). Runs off the event loop; an exception is logged and the next plugin is
+    called. Never called in the sandbox.
+
+    :param kernel: the kernel whose store was swept (``kernel.db`` is open).
+    :param as_of: the moment swept as of (aware; ``onetrip sweep --as-of`` gives a past one).
+    :param thresholds: working days left that raise a warning (预警), ``{"yellow": 5,
+        "red": 2}`` unless the server config's ``warnings`` says otherwise.
+
+    .. versionadded:: 0.3
     """
 
 

@@ -102,7 +102,9 @@ class MaterialSpec(Strict):
     name: str
     role: Literal["main", "secondary"] = "main"
     tolerable: bool = False
-    shared_source: str | None = Field(None, description="data-sharing source that supplies it")
+    shared_source: str | None = Field(
+        None, description="the data-sharing directory entry (政务信息资源共享目录) that lets the "
+        "government fetch it; lint checks it exists and supplies this material")
     commitment_replaceable: bool = False
     agent_only: bool = Field(
         False, description="asked only when an agent applies for the applicant (授权委托书)")
@@ -243,7 +245,9 @@ class Waiver(BaseModel):
 
     material: str
     reason: Literal["data_sharing", "merged_duplicate", "commitment", "reuse"]
-    source: str | None = None
+    source: str | None = Field(None, description="data_sharing: the directory entry's id; "
+                               "merged_duplicate: the item whose copy is kept")
+    system: str | None = Field(None, description="data_sharing: the system that supplies it")
 
 
 class Missing(BaseModel):

@@ -17,7 +17,7 @@ from kernel.core import InputError
 
 __all__ = ["BadRequest", "Busy", "Conflict", "InputError", "NotFound", "Route", "RouteError",
            "TooLarge", "parse_json", "parse_query"]
-GRANTS = ("public", "read", "cases", "rules", "sandbox", "admin")
+GRANTS = ("public", "read", "cases", "rules", "sandbox", "supervise", "admin")
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,13 @@ TOKENS_ENV = "ONETRIP_TOKENS"
 # Kernel.start arguments that are not settings: the command line gives them.
 RESERVED = frozenset(("db_url", "rule_dirs", "disabled", "entry_points", "extra_plugins",
                       "open_db"))
-# What each role may do; "read" covers every GET and the dry-run evaluation.
+# What each role may do; "read" covers every GET and the dry-run evaluation; "supervise"
+# the hall's supervision (warnings, accountability, the dashboard): auditors and admins.
 GRANTS: dict[str, set[str]] = {
     "clerk": {"read", "cases"},
     "rule_author": {"read", "rules", "sandbox"},
-    "auditor": {"read", "sandbox"},
-    "admin": {"read", "cases", "rules", "sandbox", "admin"},
+    "auditor": {"read", "sandbox", "supervise"},
+    "admin": {"read", "cases", "rules", "sandbox", "supervise", "admin"},
 }
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from kernel.core import InputError
 from kernel.decide import HALL_TZ
+from kernel.manager import notify_each
 from kernel.models import TimeLimit
 from kernel.store import timers
 from kernel.store.caseview import DEFAULT_WARNINGS, case_view, summary
@@ -172,10 +173,14 @@ class Lifecycle(Procedures, Recompute):
     # -- timers ---------------------------------------------------------------------------
 
     def sweep(self, as_of: datetime | None = None) -> int:
-        """Fire due timers, then deliver what plugins have not yet taken; returns timers fired."""
-        fired = timers.sweep(self.engine, self.fire, as_of or now(), self.publish,
+        """Fire due timers, deliver what plugins have not yet taken, then let plugins do
+        their periodic work (``onetrip_sweep``); returns timers fired."""
+        as_of = as_of or now()
+        fired = timers.sweep(self.engine, self.fire, as_of, self.publish,
                              gave_up=self.timer_failed)
         self.outbox.redeliver()
+        notify_each(self.kernel.pm, "onetrip_sweep", kernel=self.kernel, as_of=as_of,
+                    thresholds=dict(self.thresholds))
         return fired
 
     def fire(self, s: Session, timer: Timer, at: datetime) -> list:

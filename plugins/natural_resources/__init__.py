@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # the kernel's models load with the kernel, not with `onetrip
 
 __version__ = "0.2.0"
 CATALOGUE = Path(__file__).with_name("catalogue.yaml")
+SHARING = Path(__file__).with_name("sharing.yaml")  # the directory entries its items rely on
 
 
 class NoParams(BaseModel):
@@ -31,6 +32,7 @@ class Plugin:
     @hookimpl
     def onetrip_register_items(self, items):
         items.load(CATALOGUE)
+        items.sharing.load(SHARING)
         self.items = items.items  # the whole catalogue, to look up merged constituents
 
     @hookimpl

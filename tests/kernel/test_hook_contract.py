@@ -60,6 +60,7 @@ def exercised(log, tmp_path):
         app = json.loads(EXAMPLE.read_text(encoding="utf-8"))
         kernel.evaluate(app)                                   # enrich_facts
         Lifecycle(kernel).submit(app)                          # decision_made, case_event
+        Lifecycle(kernel).sweep()                              # sweep
         create_app(kernel, sweep=False)                        # web_routes
         parser(kernel.pm)                                      # cli
         kernel.own_rulebooks()                                 # rulebooks (lint, schema)
