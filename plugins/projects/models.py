@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from kernel.models import Code, Day, Organisation, TimeLimit
 
@@ -79,13 +79,13 @@ class Project(_In):
     region: str | None = Field(None, max_length=16, description="calendar region, e.g. GX")
     stages: Annotated[tuple[ProjectStage, ...], Field(min_length=1, max_length=4)]
 
-    @model_validator(mode="after")
-    def _order(self) -> Project:
-        order = [s.stage for s in self.stages]
+    @field_validator("stages")
+    @classmethod
+    def _order(cls, stages: tuple[ProjectStage, ...]) -> tuple[ProjectStage, ...]:
+        order = [s.stage for s in stages]
         if order != sorted(order, key=list(STAGES).index) or len(set(order)) != len(order):
-            raise ValueError("stages: each stage once, in the order "
-                             + ", ".join(STAGES))
-        return self
+            raise ValueError("each stage once, in the order " + ", ".join(STAGES))
+        return stages
 
     def facts(self, stage: int) -> dict[str, bool | int | str]:
         """The project's facts as rules see them (the ``project.*`` namespace)."""

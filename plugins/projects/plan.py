@@ -279,6 +279,8 @@ class _Out:
             j, begin = plan.judged[s.code], sched.starts[s.code]
             legal_due = due(begin, days(j.legal, s.code) + s.paused)
             self.years |= set(legal_due.provisional_years)
+            # reviewed before a result it needs (容缺预审): decided no earlier than that result
+            legal_day = max([legal_due.day] + [sched.ends[c] for c in s.early])
             committed_due = sched.dues[s.code]
             by = j.committed_by
             steps.append(PlannedStep(
@@ -287,7 +289,7 @@ class _Out:
                 legal=j.legal, committed=j.committed,
                 committed_by=f"{by.ruleset}/{by.id}" if by else None, parallel=s.parallel,
                 reviewed_before=sorted(s.early), start=begin,
-                due=StepDue(committed=committed_due, legal=legal_due.day),
+                due=StepDue(committed=committed_due, legal=legal_day),
                 pauses=self._pauses(plan, s.code), completed_on=s.completed_on,
                 late=s.completed_on is not None and s.completed_on > committed_due,
                 critical=s.code in sched.critical))
