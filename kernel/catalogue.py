@@ -10,6 +10,8 @@ from kernel.models import Item
 from kernel.sharing import SharingDirectory
 from kernel.yamlsrc import Problem, SourceError, load
 
+_OTHER = object()
+
 
 class CatalogueFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -30,7 +32,8 @@ class ItemRegistry:
         self.items: dict[str, Item] = {}
         self.owners: dict[str, str] = {}
         self.plugin = "kernel"  # set by the manager while a plugin's hook runs
-        self._asked: dict[str, tuple[Item, Item]] = {}  # code -> (item, as asked in person)
+        self._asked: dict[tuple, tuple[Item, Item]] = {}  # (code, …) -> (item, as asked)
+        self._conditions: dict[str, dict] = {}  # code -> {fact its materials name: values}
         self.sources: dict[str, tuple[str, int]] = {}  # code -> (catalogue file, line)
         self.material_lines: dict[tuple[str, str], int] = {}  # (item, material) -> line
         self.sharing = SharingDirectory()  # the data-sharing directory materials refer to
@@ -61,15 +64,23 @@ class ItemRegistry:
                 self.material_lines[item.code, m.code] = source.line_of(
                     ("items", i, "materials", j))
 
-    def asked(self, item: Item, by_agent: bool) -> Item:
+    def asked(self, item: Item, by_agent: bool, facts: dict | None = None) -> Item:
         """``item`` with the materials this applicant is asked for: those asked of agents
-        only (授权委托书) are left out when the applicant applies in person."""
-        if by_agent:
-            return item
-        key = item.code
+        only (授权委托书) are left out when the applicant applies in person, and those
+        ``asked_when`` some applicant facts are left out when ``facts`` gives another value."""
+        facts = facts or {}
+        named = self._conditions.get(item.code)
+        if named is None:
+            named = self._conditions[item.code] = {
+                n: frozenset(v for m in item.materials for v in m.asked_when.get(n, ()))
+                for m in item.materials for n in m.asked_when}
+        # a value no material names keys as OTHER: the cache stays as small as the catalogue
+        key = (item.code, by_agent, *((facts[n] if facts[n] in values else _OTHER)
+                                      if n in facts else None for n, values in named.items()))
         found = self._asked.get(key)
         if found is None or found[0] is not item:
-            kept = tuple(m for m in item.materials if not m.agent_only)
+            kept = tuple(m for m in item.materials if (by_agent or not m.agent_only) and all(
+                n not in facts or facts[n] in values for n, values in m.asked_when.items()))
             found = self._asked[key] = (item, item if len(kept) == len(item.materials)
                                         else item.model_copy(update={"materials": kept}))
         return found[1]

@@ -172,7 +172,7 @@ class Kernel:
         app = self.application(data)
         calendar = self.calendar_for(app.region)
         items, merge_notes = self.items.resolve(app.items)
-        items = tuple(self.items.asked(i, app.agent is not None) for i in items)
+        items = tuple(self.items.asked(i, app.agent is not None, app.facts) for i in items)
         for name, value in app.facts.items():
             spec = self.facts.specs.get(name)
             if spec is None or not spec.applicant:

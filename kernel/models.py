@@ -30,6 +30,7 @@ SPECIAL_STEPS: tuple[str, ...] = SpecialStep.__args__
 Name = Annotated[str, StringConstraints(max_length=200)]
 Unit = Literal["working_days", "calendar_days", "office_hours", "on_the_spot"]
 FactValue = bool | int | float | str
+FactName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")]
 # From 1910 the hall's zone has a whole-minute offset (Shanghai kept local mean time,
 # +08:05:43, until 1901); to 2999 a moment moved to any offset is still a valid date.
 YEARS = (1910, 2999)
@@ -108,6 +109,9 @@ class MaterialSpec(Strict):
     commitment_replaceable: bool = False
     agent_only: bool = Field(
         False, description="asked only when an agent applies for the applicant (授权委托书)")
+    asked_when: dict[FactName, Annotated[tuple[FactValue, ...], Field(min_length=1)]] = Field(
+        default_factory=dict, description="asked only when each of these applicant facts has "
+        "one of its values; a fact the application does not give leaves the material asked")
 
     @model_validator(mode="after")
     def _main_is_never_tolerable(self) -> MaterialSpec:

@@ -118,6 +118,8 @@ def _parse(source: Source, facts: FactRegistry, actions: ActionRegistry, loaded:
                 continue
             ((name, params),) = item.items()
             if name not in actions.actions:
+                if not runnable:  # an action of a required plugin that is not loaded
+                    continue
                 problems.append(Problem(source.path, source.line_of(loc),
                                         f"unknown action {name!r}"))
                 continue

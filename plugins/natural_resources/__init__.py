@@ -37,17 +37,10 @@ class Plugin:
 
     @hookimpl
     def onetrip_register_facts(self, facts):
-        facts.declare("project.kind", "string",
-                      "industrial, commercial, residential, public or infrastructure",
-                      applicant=True)
-        facts.declare("project.land_approved", "boolean",
-                      "the land is already approved for construction (no pre-review needed)",
-                      applicant=True)
+        # project.* (kind, land supply, approval, land_approved, joint_survey) are the
+        # projects plugin's: rules naming them say `requires: [projects]`
         facts.declare("nr.constituents_merged", "boolean",
                       "the application named constituent items that are handled as one")
-        facts.declare("project.joint_survey", "boolean",
-                      "the completion survey was made under 多测合一 and its results are shared",
-                      applicant=True)
 
     @hookimpl
     def onetrip_enrich_facts(self, case, facts):

@@ -108,7 +108,7 @@ def _with_nul() -> list[tuple[str, dict, str]]:
     app, org = application(), application()["applicant"]
     return [
         ("/v1/cases", {**app, "applicant": {**org, "name": "某某\x00公司"}}, "applicant.name"),
-        ("/v1/evaluate", {**app, "materials": [*app["materials"], "NR-M-\x00"]}, "materials.5"),
+        ("/v1/evaluate", {**app, "materials": [*app["materials"], "NR-M-\x00"]}, "materials.6"),
         ("/v1/cases", {**app, "facts": {"project.kind": "indus\x00trial"}},
          "facts.project.kind"),
         ("/v1/cases", {**app, "region": "GX\x00"}, "region"),

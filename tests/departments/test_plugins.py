@@ -107,6 +107,8 @@ def test_every_department_rule_is_shown_firing_by_a_yaml_case():
     rules = set()
     for path in [*(ROOT / "rules" / "natural_resources").glob("*.yaml"),
                  *(ROOT / "rules" / "real_estate").glob("*.yaml"),
+                 *(ROOT / "rules" / "construction").glob("*.yaml"),
+                 *(ROOT / "rules" / "projects").glob("*.yaml"),
                  *(ROOT / "rules" / "common").glob("*.yaml")]:
         rules |= {r["id"] for r in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]}
     assert rules - fired == set()

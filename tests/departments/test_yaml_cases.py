@@ -26,7 +26,7 @@ def test_a_passing_and_a_failing_case(pytester):
     result = run(pytester, f"""
 - name: right
   application: {EXAMPLE}
-  expect: {{outcome: accepted, compression_rate: 0.807}}
+  expect: {{outcome: accepted, compression_rate: 0.75}}
 - name: wrong
   application: {EXAMPLE}
   expect:
