@@ -78,6 +78,7 @@ class Plugin:
     @hookimpl
     def onetrip_register_items(self, items):
         items.load(HERE / "catalogue.yaml")
+        items.sharing.load(HERE / "sharing.yaml")  # the data-sharing entries its items name
 
     @hookimpl
     def onetrip_register_facts(self, facts):
@@ -98,6 +99,18 @@ class Plugin:
         return [HERE / "rules"]
 '''
 
+SHARING = '''# Data-sharing directory entries (政务信息资源共享目录) the {name} items rely on: a
+# material is waived for data sharing only through an entry naming the system that supplies
+# it and for which applicants. Schema: see the README's "Data-sharing directory".
+department: {name}
+entries:
+  - id: SHR-{upper}-LICENCE
+    material: {code}-M-LICENCE
+    system: 市场主体登记信息库
+    applicant_kinds: [organisation, person]
+    basis: 《政务信息资源共享管理暂行办法》（国发〔2016〕51号）
+'''
+
 CATALOGUE = '''# Items of the {name} department (事项目录); replace the example with the
 # department's implementation list (实施清单). Schema: `onetrip schema catalogue`.
 department: {name}
@@ -115,7 +128,7 @@ items:
     materials:
       - {{code: {code}-M-APPLICATION, name: 申请书, role: main}}
       - {{code: {code}-M-LICENCE, name: 营业执照, role: secondary,
-         shared_source: 市场主体登记信息库}}
+         shared_source: SHR-{upper}-LICENCE}}
       - {{code: {code}-M-PHOTOS, name: 现场照片, role: secondary, tolerable: true}}
 '''
 
@@ -222,6 +235,7 @@ def test_the_api_serves_the_item(onetrip_kernel_factory, onetrip_api):
 FILES = {
     "pyproject.toml": PYPROJECT, "README.md": README,
     "onetrip_{name}/__init__.py": PLUGIN, "onetrip_{name}/catalogue.yaml": CATALOGUE,
+    "onetrip_{name}/sharing.yaml": SHARING,
     "onetrip_{name}/rules/{name}/limits.yaml": RULES,
     "tests/cases/{name}.yaml": CASES, "tests/test_plugin.py": TEST,
 }

@@ -184,6 +184,7 @@ def conformance(name: str, plugin: Any, *others: tuple[str, Any], **kernel_kw: A
 
 
 def _started(name: str, kernel: Any) -> list[str]:
+    from kernel.http.app import ROUTES
     from kernel.lint import lint
     from kernel.routes import Route
 
@@ -198,15 +199,25 @@ def _started(name: str, kernel: Any) -> list[str]:
         decision, _ = kernel.evaluate(build(kernel, code))
         out += [f"enrich: item {code}: {f['message']}" for f in decision.flags
                 if f.get("code") == "plugin_error"]
-    routes = [(n, r) for n, rs in _call(kernel, "onetrip_web_routes", kernel=kernel)
-              if n == name for r in rs or ()]
-    out += [f"routes: {r!r} is not a kernel.routes.Route" for _, r in routes
+    every = [(n, r) for n, rs in _call(kernel, "onetrip_web_routes", kernel=kernel)
+             for r in rs or ()]
+    routes = [r for n, r in every if n == name]
+    out += [f"routes: {r!r} is not a kernel.routes.Route" for r in routes
             if not isinstance(r, Route)]
-    out += [f"routes: {r.method} {r.path} is not under /v1/{name}/" for _, r in routes
-            if isinstance(r, Route) and not r.path.startswith(f"/v1/{name}/")]
+    taken = {_shape(r): "the kernel" for r in ROUTES}
+    taken.update((_shape(r), n) for n, r in every if n != name and isinstance(r, Route))
+    out += [f"routes: {r.method} {r.path} is taken by {taken[_shape(r)]}" for r in routes
+            if isinstance(r, Route) and _shape(r) in taken]
     if kernel.pm.hook.onetrip_load_records(kind="onetrip-no-such-kind", data={}) is not None:
         out.append("records: onetrip_load_records took records of a kind it does not own")
     return out
+
+
+def _shape(route: Any) -> tuple[str, str]:
+    """A route as the router sees it: method and path with its parameters unnamed."""
+    import re
+
+    return route.method, re.sub(r"\{[^}]*\}", "{}", route.path)
 
 
 def _under(file: str, folder: Any) -> bool:

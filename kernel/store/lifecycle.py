@@ -222,7 +222,7 @@ class Lifecycle(Procedures, Recompute):
             "grace": grace.model_dump(), "materials": self.outstanding(s, case)})
 
     @contextmanager
-    def acting(self, case_id: str, at: datetime, in_order: bool = True
+    def acting(self, case_id: str, at: datetime, in_order: bool = True, system: bool = False
                ) -> Iterator[tuple[Session, list]]:
         """One action on a case, as (session, events to publish once it has committed).
 
@@ -230,9 +230,10 @@ class Lifecycle(Procedures, Recompute):
         with ``in_order``, not before the case's last event (409), so event times of a case
         never go backwards. The case's timers due by ``at`` fire first, in a transaction of
         their own: what they did stands even when the action then refuses (a notice that
-        came too late).
+        came too late). A ``system`` act (a recount) chooses its own time: not checked
+        against the clock.
         """
-        if at > now() + CLOCK_SKEW:
+        if not system and at > now() + CLOCK_SKEW:
             raise InputError("at", f"{at.isoformat()} is in the future: an action is dated "
                              "when it happened")
         with writing(self.engine) as s:

@@ -72,8 +72,14 @@ class Recompute:
             return list(s.scalars(q))
 
     def recompute_case(self: Any, case_id: str, at: datetime) -> int:
-        """One case in one transaction: 1 if its dates moved (and an event says so), else 0."""
-        with self.acting(case_id, at) as (s, out):
+        """One case in one transaction: 1 if its dates moved (and an event says so), else 0.
+
+        A recount is the system's own act at the time it chooses: never dated before the
+        case's last event, and not refused as "in the future" like a clerk's action."""
+        with reading(self.engine) as s:
+            case = self._case(s, case_id)
+            at = max(at, case.submitted_at, self._last_at(s, case) or case.submitted_at)
+        with self.acting(case_id, at, system=True) as (s, out):
             case = self._case(s, case_id)
             if case.state not in OPEN:
                 return 0

@@ -36,8 +36,9 @@ def test_the_calendar_is_frozen_to_the_marked_day(onetrip_calendar):
 def test_the_case_builder_hands_in_every_material_but_the_missing(onetrip_kernel_factory,
                                                                    onetrip_case):
     from plugins.natural_resources import Plugin
+    from plugins.projects import Plugin as Projects  # owns the project.* facts
 
-    kernel = onetrip_kernel_factory(("natural_resources", Plugin()))
+    kernel = onetrip_kernel_factory(("natural_resources", Plugin()), ("projects", Projects()))
     app = onetrip_case(kernel, "NR-LAND-SITE", missing=["NR-M-BOUNDARY-SURVEY"],
                        facts={"project.kind": "industrial"})
     assert "NR-M-BOUNDARY-SURVEY" not in app["materials"]
@@ -49,7 +50,8 @@ def test_the_case_builder_hands_in_every_material_but_the_missing(onetrip_kernel
         onetrip_case(kernel, "NR-LAND-SITE", missing=["NR-M-NOPE"])
 
 
-@pytest.mark.parametrize("name", ["natural_resources", "credit", "oa"])
+@pytest.mark.parametrize("name", ["natural_resources", "credit", "oa", "real_estate",
+                                  "construction", "projects", "supervision"])
 def test_the_shipped_plugins_conform(name, tmp_path):
     import importlib
 

@@ -14,27 +14,27 @@ def _at(text: str) -> datetime:
 
 
 def test_the_sweeper_raises_each_warning_once_and_the_list_shows_them(hall):
-    cid = hall.submit()  # due 2019-09-02 (committed)
+    cid = hall.submit()  # due 2019-08-01 (committed 5 working days)
     waiting = hall.submit("land_site_tolerance.json")  # owes materials: the applicant's time
     life = Lifecycle(hall.kernel)
-    life.sweep(_at("2019-08-26T09:00:00+08:00"))  # 5 working days left: yellow
-    again = supervision_of(hall.kernel).raise_warnings(_at("2019-08-26T15:00:00+08:00"),
+    life.sweep(_at("2019-07-26T09:00:00+08:00"))  # 4 working days left: yellow
+    again = supervision_of(hall.kernel).raise_warnings(_at("2019-07-26T15:00:00+08:00"),
                                                        {"yellow": 5, "red": 2})
     assert again == 0  # already raised: not twice
-    life.sweep(_at("2019-08-29T09:00:00+08:00"))  # 2 left: red
-    life.sweep(_at("2019-09-03T09:00:00+08:00"))  # overdue
+    life.sweep(_at("2019-07-30T09:00:00+08:00"))  # 2 left: red
+    life.sweep(_at("2019-08-02T09:00:00+08:00"))  # overdue
     from sqlmodel import Session, select
 
     with Session(hall.kernel.db) as s:
         raised = [(w.case_id, w.level, w.remaining) for w in s.exec(
             select(Warning).order_by(Warning.raised_at))]
-    assert raised == [(cid, "yellow", 5), (cid, "red", 2), (cid, "overdue", -1)]
-    listed = hall.call("GET", "/v1/supervision/warnings?as_of=2019-08-29T10:00:00%2B08:00",
+    assert raised == [(cid, "yellow", 4), (cid, "red", 2), (cid, "overdue", -1)]
+    listed = hall.call("GET", "/v1/supervision/warnings?as_of=2019-07-30T10:00:00%2B08:00",
                        role="auditor").json()
     assert listed["counts"] == {"yellow": 0, "red": 1, "overdue": 0}
     (row,) = listed["warnings"]
     assert (row["case_id"], row["level"], row["remaining_working_days"]) == (cid, "red", 2)
-    assert row["raised_at"].startswith("2019-08-29T09:00:00")
+    assert row["raised_at"].startswith("2019-07-30T09:00:00")
     assert waiting not in {w["case_id"] for w in supervision_of(hall.kernel).scan(
         _at("2019-09-20T10:00:00+08:00"), {"yellow": 5, "red": 2})}
 
