@@ -230,7 +230,7 @@ def create_app(kernel: Kernel, config: ServerConfig | None = None,
     app[v.SCHEDULES] = CalendarWatch(app[LIFECYCLE])
     app[SPEC] = openapi(mounted)
     app.cleanup_ctx.append(rules_thread)
-    app.cleanup_ctx.append(writer(app[LIFECYCLE].intake))
+    app.cleanup_ctx.append(writer(app[LIFECYCLE]))
     for _, route in mounted:
         app.router.add_route(route.method, route.path, _handler(route))
     if sweep:
