@@ -82,15 +82,14 @@ async def evaluate(request: web.Request) -> web.Response:
 
 async def submit(request: web.Request) -> web.Response:
     raw = await request.read()
-    data = parse_json(raw)  # as sent: an Idempotency-Key is checked against these bytes' JSON
-    parse_json(raw, Application)  # refused here unless it is what the schema says
+    application = parse_json(raw, Application)  # checked once, here; the kernel trusts it
     key = m.SubmitHeaders.model_validate(
         {"Idempotency-Key": request.headers.get("Idempotency-Key")}).idempotency_key
+    # as sent: an Idempotency-Key is bound to these bytes' JSON, not to the defaults filled in
+    sent = parse_json(raw) if key is not None else None
     lc = request.app[LIFECYCLE]
-    with dated("submitted_at"):  # evaluated outside any transaction; a key is looked up first
-        sub = await on_rules_thread(request, lc.prepare, data, key)
-    if isinstance(sub, str):
-        return answer({**await asyncio.to_thread(lc.brief, sub), "created": False})
+    with dated("submitted_at"):  # evaluated outside any transaction
+        sub = await on_rules_thread(request, lc.prepare, application, key, sent)
     done = await request.app[WRITER].submit(sub)
     return answer(done.answer(), status=201 if done.created else 200)
 
