@@ -6,10 +6,8 @@ import asyncio
 import hashlib
 import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, time
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from kernel.decide import HALL_TZ
 from kernel.http import apimodels as m
 from kernel.http.auth import ANONYMOUS_ADMIN, Principal
 from kernel.http.groupcommit import WRITER
+from kernel.http.rulesthread import RulesThread
 from kernel.manager import describe
 from kernel.models import Application, TimeLimit
 from kernel.routes import Conflict, parse_json, parse_query
@@ -34,7 +33,7 @@ KERNEL = web.AppKey("kernel", Kernel)
 LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
 RULES = web.AppKey("rules", RulesEditor)
 SCHEDULES = web.AppKey("schedules", CalendarWatch)
-RULES_THREAD = web.AppKey("rules_thread", ThreadPoolExecutor)
+RULES_THREAD = web.AppKey("rules_thread", RulesThread)
 # Who is calling, set by the auth middleware (aiohttp before 3.12 has no RequestKey).
 PRINCIPAL: Any = (web.RequestKey("principal", Principal) if hasattr(web, "RequestKey")
                   else "onetrip.principal")
@@ -54,13 +53,9 @@ def query(request: web.Request, model: type[BaseModel]) -> Any:
 
 
 async def on_rules_thread(request: web.Request, work: Callable[..., Any], *args: Any) -> Any:
-    """Run rule work (evaluation, rule files) on the one thread that also swaps the rules.
-
-    Off the event loop, and never beside a reload: a rulebook is only closed on this thread,
-    after the evaluations that use it.
-    """
-    pool = request.app[RULES_THREAD]
-    return await asyncio.get_running_loop().run_in_executor(pool, partial(work, *args))
+    """Run rule work (evaluation, rule files) on the one thread that also swaps the rules
+    (see :mod:`kernel.http.rulesthread`)."""
+    return await request.app[RULES_THREAD].run(work, *args)
 
 
 @contextmanager
@@ -77,7 +72,8 @@ async def evaluate(request: web.Request) -> web.Response:
     application = await body(request, Application)
     with dated("submitted_at"):
         decision, _ = await on_rules_thread(request, request.app[KERNEL].evaluate, application)
-    return answer(decision.model_dump(mode="json"))
+    return web.Response(body=decision.model_dump_json().encode(),  # no dict in between
+                        content_type="application/json")
 
 
 async def submit(request: web.Request) -> web.Response:

@@ -237,9 +237,11 @@ class Intake:
             timers = [t for s in subs for t in s.timers]
             if timers:
                 conn.execute(TIMERS.insert(), timers)
-        for s in subs:
-            log.info("case %s stored: %s for %s", s.case_id, s.decision.outcome,
-                     mask(s.case["applicant_identifier"]))
+        log.info("%d case(s) stored", len(subs))  # a line per case is a cost in a busy hall
+        if log.isEnabledFor(logging.DEBUG):
+            for s in subs:
+                log.debug("case %s stored: %s for %s", s.case_id, s.decision.outcome,
+                          mask(s.case["applicant_identifier"]))
 
     def _replay(self, sub: Submission) -> bool:
         """Answer with the case another request stored under the same key, if that is why."""
