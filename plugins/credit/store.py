@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import bindparam, exists, func, insert, or_, select, update
@@ -100,14 +101,44 @@ class CreditStore:
         return found
 
     def _query(self, identifier: str, day: date) -> Profile:
-        with self.engine.connect() as conn:
-            row = conn.execute(PROFILE, {"identifier": identifier, "day": day}).first()
+        row = self._profile_row(identifier, day)
         if row is None:
             return Profile()
         rating, rated_on, defaulter, serious, broken = row
+        if isinstance(rated_on, str):  # SQLite keeps dates as ISO text
+            rated_on = date.fromisoformat(rated_on)
         return Profile(known=True, rating=rating if rated_on is None or rated_on <= day else None,
                        dishonest=bool(defaulter), serious_dishonesty=bool(serious),
                        broken_commitments=int(broken))
+
+    def _profile_row(self, identifier: str, day: date) -> tuple | None:
+        """PROFILE's one row on a pooled driver connection: a miss is most lookups (most
+        applicants have no record), and the driver alone answers it about four times faster
+        than a Connection's execute (no transaction begun, no result processing)."""
+        sql, order = self._profile_sql
+        sqlite = self.engine.dialect.name == "sqlite"
+        params = {**self._profile_params, "identifier": identifier,
+                  "day": day.isoformat() if sqlite else day}
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(sql, [params[n] for n in order] if order is not None else params)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            raw.close()  # back to the pool, its transaction (if any) rolled back
+        return None if row is None else tuple(row)
+
+    @cached_property
+    def _profile_sql(self) -> tuple[str, tuple[str, ...] | None]:
+        compiled = PROFILE.compile(dialect=self.engine.dialect)
+        return str(compiled), compiled.positiontup
+
+    @cached_property
+    def _profile_params(self) -> dict[str, Any]:
+        """The statement's own constants (the listing kinds, the status)."""
+        return PROFILE.compile(dialect=self.engine.dialect).construct_params(
+            {"identifier": "", "day": date.min})
 
     def commit(self, **commitment: Any) -> None:
         """Record (or refresh, while open) one commitment of a case: ``identifier``,
