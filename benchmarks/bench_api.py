@@ -147,8 +147,9 @@ def main() -> int:
                 ("POST /v1/cases, OA and credit off", "bare",
                  f"http://127.0.0.1:{bare}/v1/cases", True, "plugins must not be the cost"),
             )
+            sync = os.environ.get("ONETRIP_SQLITE_SYNCHRONOUS", "FULL").upper()
             print(f"wrk, {args.connections} connections, {args.workers} server worker(s), "
-                  f"{args.seconds:g} s each after a 2 s warm-up; SQLite\n")
+                  f"{args.seconds:g} s each after a 2 s warm-up; SQLite, synchronous={sync}\n")
             rates = {}
             for name, server, url, keys, target in runs:
                 wrk(url, 2, args.connections, keys)  # warm-up
