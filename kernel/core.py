@@ -190,10 +190,10 @@ class Kernel:
 
     def documents(self, ctx: CaseContext, facts: dict[str, Any]) -> list[tuple[Item, dict]]:
         """The fact document the engine sees for each item (dots become ``__``)."""
-        case = {_attr(k): v for k, v in facts.items()}
-        return [(item, {**case, **{_attr(k): v for k, v in
-                                   _item_facts(item, ctx.application).items()}})
-                for item in ctx.items]
+        names = _ATTRS
+        case = {names.get(k) or _attr(k): v for k, v in facts.items()}
+        handed = frozenset(ctx.application.materials)
+        return [(item, {**case, **_item_doc(item, handed)}) for item in ctx.items]
 
     def _case_facts(self, ctx: CaseContext) -> tuple[dict, list, dict[str, str]]:
         app = ctx.application
@@ -243,8 +243,24 @@ class Kernel:
         return out
 
 
-def _item_facts(item: Item, app: Application) -> dict[str, Any]:
-    missing = [m for m in item.materials if m.code not in app.materials]
+_ITEM_DOCS: dict[tuple[int, frozenset], tuple[Item, dict]] = {}
+
+
+def _item_doc(item: Item, handed: frozenset[str]) -> dict[str, Any]:
+    """An item's part of the engine's document: the same for every case that hands in the
+    same materials, so it is built once (the catalogue's items live as long as the kernel)."""
+    key = (id(item), handed)
+    found = _ITEM_DOCS.get(key)
+    if found is None or found[0] is not item:
+        if len(_ITEM_DOCS) >= 16384:
+            _ITEM_DOCS.clear()
+        doc = {_attr(k): v for k, v in _item_facts(item, handed).items()}
+        found = _ITEM_DOCS[key] = (item, doc)
+    return found[1]
+
+
+def _item_facts(item: Item, handed: Any) -> dict[str, Any]:
+    missing = [m for m in item.materials if m.code not in handed]
     return {
         "item.code": item.code,
         "item.department": item.department,
@@ -260,9 +276,14 @@ def _item_facts(item: Item, app: Application) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=4096)
 def _attr(name: str) -> str:
-    return attr(name)
+    found = _ATTRS.get(name)
+    if found is None:
+        found = _ATTRS[name] = attr(name)
+    return found
+
+
+_ATTRS: dict[str, str] = {}  # fact names are few: declared ones, and applicants' own
 
 
 @lru_cache(maxsize=8192)  # entries are immutable values; building them is the hot path
