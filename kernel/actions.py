@@ -221,7 +221,12 @@ def _limits(state: FoldState, p: SetLimits, item: Item) -> None:
 
 
 def _extension(state: FoldState, p: Extension, item: Item) -> None:
-    state.extensions[item.code] = TimeLimit(unit="working_days", amount=p.working_days)
+    state.extensions[item.code] = _working_days(p.working_days)
+
+
+@lru_cache(maxsize=64)  # shared between decisions: TimeLimit is immutable
+def _working_days(amount: int) -> TimeLimit:
+    return TimeLimit(unit="working_days", amount=amount)
 
 
 def _pause(state: FoldState, p: Step, item: Item) -> None:

@@ -203,11 +203,11 @@ class Kernel:
 
     def documents(self, ctx: CaseContext, facts: dict[str, Any]) -> list[tuple[Item, dict]]:
         """The fact document the engine sees for each item (dots become ``__``)."""
-        case = {_attr(k): v for k, v in facts.items()}
+        case = {_ATTRS.get(k) or _attr(k): v for k, v in facts.items()}
+        handed = frozenset(ctx.application.materials)
         found = ctx.extra.get("opening")
-        return [(item, {**case, **{_attr(k): v for k, v in (
-            _item_facts(item, ctx.application)
-            | windows.item_facts(item, ctx.application, found)).items()}})
+        return [(item, {**case, **_item_doc(item, handed), **{_attr(k): v for k, v in (
+            windows.item_facts(item, ctx.application, found)).items()}})
                 for item in ctx.items]
 
     def _case_facts(self, ctx: CaseContext) -> tuple[dict, list, dict[str, str]]:
@@ -277,8 +277,24 @@ def plugin_rule_dirs(pm: pluggy.PluginManager) -> list[tuple[str, list[Path]]]:
             for name, dirs in call_each(pm, "onetrip_rule_dirs")]
 
 
-def _item_facts(item: Item, app: Application) -> dict[str, Any]:
-    missing = [m for m in item.materials if m.code not in app.materials]
+_ITEM_DOCS: dict[tuple[int, frozenset], tuple[Item, dict]] = {}
+
+
+def _item_doc(item: Item, handed: frozenset[str]) -> dict[str, Any]:
+    """An item's part of the engine's document: the same for every case that hands in the
+    same materials, so it is built once (the catalogue's items live as long as the kernel)."""
+    key = (id(item), handed)
+    found = _ITEM_DOCS.get(key)
+    if found is None or found[0] is not item:
+        if len(_ITEM_DOCS) >= 16384:
+            _ITEM_DOCS.clear()
+        doc = {_attr(k): v for k, v in _item_facts(item, handed).items()}
+        found = _ITEM_DOCS[key] = (item, doc)
+    return found[1]
+
+
+def _item_facts(item: Item, handed: Any) -> dict[str, Any]:
+    missing = [m for m in item.materials if m.code not in handed]
     return {
         "item.code": item.code,
         "item.department": item.department,
@@ -294,9 +310,14 @@ def _item_facts(item: Item, app: Application) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=4096)
 def _attr(name: str) -> str:
-    return attr(name)
+    found = _ATTRS.get(name)
+    if found is None:
+        found = _ATTRS[name] = attr(name)
+    return found
+
+
+_ATTRS: dict[str, str] = {}  # fact names are few: declared ones, and applicants' own
 
 
 @lru_cache(maxsize=8192)  # entries are immutable values; building them is the hot path

@@ -31,7 +31,12 @@ SERVICE = TimeLimit(unit="working_days", amount=10)
 def received_on(calendar: Any, at: datetime) -> date:
     """The day a submission counts as received: a rest day's (weekend service, online at
     night on a holiday) is the next working day's, so its first counted day is the one after."""
-    return calendar.add_working_days(at.astimezone(HALL_TZ).date(), 0)
+    return _received(calendar, at.astimezone(HALL_TZ).date())
+
+
+@lru_cache(maxsize=4096)  # a hall's cases fall on few days: counted once per calendar and day
+def _received(calendar: Any, day: date) -> date:
+    return calendar.add_working_days(day, 0)
 
 
 def counted_from(calendar: Any, at: datetime) -> datetime:
@@ -132,12 +137,26 @@ def fold(state: FoldState, calendar: Any, start: datetime, trace: list,
         supplement_by=_supplement_by(state, calendar, start, main) if tolerated else None,
         supplement_grace=state.grace if tolerated else None, trace=trace,
         extension=state.extensions.get(main.item),
-        correction_notice_by=calendar.due(start, CORRECTION_NOTICE).day
+        correction_notice_by=_due_day(calendar, start, CORRECTION_NOTICE)
         if kind == "correction_required" else None,
         received_on=day.date(), served_on=served, routing=routing,
     )
     values["notices"] = notices(SimpleNamespace(**values), state)
     return Decision.model_construct(**values)  # every part is built from checked data
+
+
+
+def _due_day(calendar: Any, start: datetime, limit: TimeLimit) -> date:
+    """The day a limit counted from ``start`` ends; a day limit does not depend on the hour
+    (the start day is never counted), so it is counted once per calendar, day and limit."""
+    if limit.unit in ("working_days", "calendar_days"):
+        return _day_limit(calendar, start.astimezone(calendar.tz).date(), limit)
+    return calendar.due(start, limit).day
+
+
+@lru_cache(maxsize=16384)
+def _day_limit(calendar: Any, day: date, limit: TimeLimit) -> date:
+    return calendar.due(day, limit).day
 
 
 def _asked_waivers(state: FoldState) -> list[Waiver]:
@@ -151,8 +170,8 @@ def _supplement_by(state: FoldState, calendar: Any, start: datetime, main: ItemD
     """The supplement date: the rule's own limit, and never so late that less than the
     agency's review time is left before the committed due date."""
     committed = main.time_limits.committed
-    by = calendar.due(start, state.supplement_within or committed).day
-    latest = calendar.due(start, _before_review(committed, state.review_after)).day
+    by = _due_day(calendar, start, state.supplement_within or committed)
+    latest = _due_day(calendar, start, _before_review(committed, state.review_after))
     return min(by, latest)
 
 
@@ -185,7 +204,22 @@ def _list(missing: list[Missing]) -> str:
 
 def notices(d: Any, state: FoldState) -> list[str]:
     """The one-time notice(s) to print for the applicant, in Chinese."""
-    names = item_names(state.items.values())
+    # Many cases of a day read alike: each text is written once for all of them.
+    return list(_notices(
+        item_names(state.items.values()), d.outcome, tuple(d.reasons), tuple(d.required),
+        tuple(d.tolerated), d.time_limits, d.due, d.supplement_by))
+
+
+@lru_cache(maxsize=4096)
+def _notices(names: str, outcome: str, reasons: tuple, required: tuple, tolerated: tuple,
+             time_limits: Limits, due: Due, supplement_by: date | None) -> tuple[str, ...]:
+    d = SimpleNamespace(outcome=outcome, reasons=reasons, required=required,
+                        tolerated=tolerated, time_limits=time_limits, due=due,
+                        supplement_by=supplement_by)
+    return tuple(_write(d, names))
+
+
+def _write(d: Any, names: str) -> list[str]:
     committed, legal = d.time_limits.committed, d.time_limits.legal
     limits = f"承诺时限{_limit_text(committed)}（法定{_limit_text(legal)}）"
     if d.outcome == "rejected":

@@ -170,10 +170,13 @@ def _plain(value: Any) -> bool:
     return all(type(v) in _SCALARS or _plain(v) for v in value)
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: building one per call shows
+
+
 def dumps(value: Any) -> str:
     """JSON text of ``value`` with every number in plain decimal notation."""
     if _plain(value):  # the usual case, at json's speed
-        return json.dumps(value, ensure_ascii=False)
+        return _JSON.encode(value)
     return _encode(value)
 
 

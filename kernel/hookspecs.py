@@ -127,6 +127,30 @@ def onetrip_decision_made(case: CaseContext, decision: Decision) -> None:
     the decision. Delivery is at least once, like ``onetrip_case_event``'s: be idempotent.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.3
+       In the API server it runs after the caller has had its answer, on the delivery
+       worker (see ``onetrip_decisions_made``); the flag then reaches the stored case only.
+    """
+
+
+@hookspec
+def onetrip_decisions_made(decisions: list[tuple[CaseContext, Decision]]) -> None:
+    """See many stored decisions at once: the batch form of ``onetrip_decision_made``.
+
+    The API server answers a submission once its case is committed; the delivery worker
+    then hands plugins everything committed meanwhile, so a plugin implementing this hook
+    does its side effects for the whole batch in one go (one transaction, say) instead of
+    one case at a time. Other callers (``Lifecycle.submit``, the sweep's redelivery) pass
+    batches too, down to a single decision.
+
+    :param decisions: (case, decision) pairs of stored cases, in the order they were
+        stored; never dry runs nor sandbox cases.
+
+    An exception fails the whole batch for this plugin: each of its decisions gets a
+    ``plugin_error`` flag and is delivered again later (at least once: be idempotent).
+    A plugin implements either hook, or both for different work.
+
+    .. versionadded:: 0.3
     """
 
 

@@ -4,6 +4,7 @@ import logging
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -29,6 +30,7 @@ def id_check_char(first17: str) -> str:
     return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 
 
+@lru_cache(maxsize=65536)  # a hall sees its applicants again and again
 def validate_id_number(value: str) -> str:
     """Return the normalised 18-character ID number, or raise ValueError saying why."""
     value = _ascii(value)
@@ -49,6 +51,7 @@ def credit_check_char(first17: str) -> str:
     return _CC_ALPHABET[(31 - total % 31) % 31]
 
 
+@lru_cache(maxsize=65536)
 def validate_credit_code(value: str) -> str:
     """Return the normalised unified social credit code, or raise ValueError saying why."""
     value = _ascii(value)

@@ -7,6 +7,7 @@ import importlib
 import importlib.metadata
 import logging
 import os
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
@@ -153,6 +154,10 @@ def plugin_calls(pm: pluggy.PluginManager, hook: str) -> list[tuple[str, Callabl
     ``pm.hook`` call, while a plugin's failure stays its own.
     """
     impls = getattr(pm.hook, hook).get_hookimpls()
+    known = _CALLS.setdefault(pm, {}).get(hook)
+    if known is not None and len(known[0]) == len(impls) and all(
+            a is b for a, b in zip(known[0], impls, strict=True)):
+        return known[1]  # per case, per hook: the subset callers are built once
     wrappers = {id(i.plugin) for i in impls if _wraps(i)}
     out = []
     for impl in reversed(impls):  # pluggy calls the last of this list first
@@ -161,7 +166,12 @@ def plugin_calls(pm: pluggy.PluginManager, hook: str) -> list[tuple[str, Callabl
         others = [p for p in pm.get_plugins() if p is not impl.plugin and id(p) not in wrappers]
         caller = pm.subset_hook_caller(hook, others)
         out.append((impl.plugin_name, _first(caller)))
+    _CALLS[pm][hook] = (impls, out)
     return out
+
+
+# A manager's callers per hook, kept while its implementations are the same objects.
+_CALLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _first(caller: Any) -> Callable[..., Any]:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
 
 from kernel.core import InputError
@@ -128,7 +128,13 @@ def parse_json(raw: bytes, model: type[BaseModel] | None = None,
     """
     if optional and not raw.strip():
         raw = b"{}"
-    try:
+    if model is not None and b"\\u0000" not in raw:
+        try:  # the usual body: parsed once, by the model
+            return model.model_validate_json(raw, strict=True)
+        except ValidationError as exc:
+            if all(e["type"] != "json_invalid" for e in exc.errors()):
+                raise
+    try:  # not JSON the model reads, or a NUL inside: find what and where
         data = from_json(raw)  # bounded: refuses nesting past 200, numbers past the limit
     except ValueError as exc:
         if "number out of range" in str(exc):

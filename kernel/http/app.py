@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiohttp import web
@@ -19,6 +18,7 @@ from kernel.http.crosssite import cross_site
 from kernel.http.errors import error, errors, protocol_errors_as_json
 from kernel.http.groupcommit import writer
 from kernel.http.openapi import docs_page, openapi
+from kernel.http.rulesthread import RulesThread
 from kernel.http.views import KERNEL, LIFECYCLE
 from kernel.ids import mask_logs
 from kernel.manager import PluginError, call_each
@@ -209,8 +209,7 @@ def rules_watch(interval: float) -> Any:
             while True:
                 await asyncio.sleep(interval)
                 try:  # on the rules thread: evaluations never see a rulebook being closed
-                    await asyncio.get_running_loop().run_in_executor(
-                        app[v.RULES_THREAD], app[v.RULES].refresh)
+                    await app[v.RULES_THREAD].run(app[v.RULES].refresh)
                 except Exception:
                     log.exception("rules check failed; retrying in %ss", interval)
                 try:  # a notice another process installed: recount the open cases
@@ -226,9 +225,9 @@ def rules_watch(interval: float) -> Any:
 
 async def rules_thread(app: web.Application) -> AsyncIterator[None]:
     """A cleanup_ctx resource: the one thread that evaluates cases and reloads rules."""
-    app[v.RULES_THREAD] = pool = ThreadPoolExecutor(1, thread_name_prefix="onetrip-rules")
+    app[v.RULES_THREAD] = rules = RulesThread()
     yield
-    await asyncio.to_thread(pool.shutdown)  # the work under way finishes, off the loop
+    await asyncio.to_thread(rules.close)  # the work under way finishes, off the loop
 
 
 def create_app(kernel: Kernel, config: ServerConfig | None = None,
@@ -248,7 +247,7 @@ def create_app(kernel: Kernel, config: ServerConfig | None = None,
     app[v.SCHEDULES] = CalendarWatch(app[LIFECYCLE])
     app[SPEC] = openapi(mounted)
     app.cleanup_ctx.append(rules_thread)
-    app.cleanup_ctx.append(writer(app[LIFECYCLE].intake))
+    app.cleanup_ctx.append(writer(app[LIFECYCLE]))
     for _, route in mounted:
         app.router.add_route(route.method, route.path, _handler(route))
     if sweep:

@@ -10,7 +10,9 @@ from typing import Any
 
 from aiohttp import web
 
+from kernel.store.delivery import Deliverer
 from kernel.store.intake import Intake, Submission
+from kernel.store.lifecycle import Lifecycle
 
 
 class Writer:
@@ -19,8 +21,8 @@ class Writer:
     Each caller is answered only after the transaction holding its case has committed.
     """
 
-    def __init__(self, intake: Intake, max_batch: int = 256):
-        self.intake, self.max_batch = intake, max_batch
+    def __init__(self, intake: Intake, max_batch: int = 256, later: Any = None):
+        self.intake, self.max_batch, self.later = intake, max_batch, later
         self.queue: asyncio.Queue[tuple[Submission, asyncio.Future]] = asyncio.Queue()
         # one thread: batches are written in order and never contend with each other
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="onetrip-writer")
@@ -46,7 +48,7 @@ class Writer:
 
             try:
                 await loop.run_in_executor(self.executor, self.intake.commit,
-                                           [s for s, _ in batch], ack)
+                                           [s for s, _ in batch], ack, self.later)
             except Exception as exc:  # e.g. the delivery marks failed: answer who still waits
                 for fut in futures.values():
                     if not fut.done():
@@ -62,16 +64,20 @@ def _settle(done: list[tuple[asyncio.Future, Submission]]) -> None:
 WRITER = web.AppKey("writer", Writer)
 
 
-def writer(intake: Intake) -> Any:
-    """A cleanup_ctx resource running the application's writer."""
+def writer(lifecycle: Lifecycle) -> Any:
+    """A cleanup_ctx resource running the application's writer and its delivery worker:
+    callers are answered at commit, plugins hear of their cases afterwards, in batches."""
 
     async def run(app: web.Application) -> AsyncIterator[None]:
-        app[WRITER] = w = Writer(intake)
+        lifecycle.deliverer = deliverer = Deliverer(lifecycle.intake)
+        app[WRITER] = w = Writer(lifecycle.intake, later=deliverer.put)
         task = asyncio.create_task(w.run())
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        await asyncio.to_thread(w.executor.shutdown)  # a batch under way commits, is marked
+        await asyncio.to_thread(w.executor.shutdown)  # a batch under way commits
+        await asyncio.to_thread(deliverer.close)  # and what was committed is delivered
+        lifecycle.deliverer = None
 
     return run

@@ -6,10 +6,8 @@ import asyncio
 import hashlib
 import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, time
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from kernel.decide import HALL_TZ
 from kernel.http import apimodels as m
 from kernel.http.auth import ANONYMOUS_ADMIN, Principal
 from kernel.http.groupcommit import WRITER
+from kernel.http.rulesthread import RulesThread
 from kernel.manager import describe
 from kernel.models import Application, TimeLimit
 from kernel.routes import Conflict, NotFound, parse_json, parse_query
@@ -37,7 +36,7 @@ KERNEL = web.AppKey("kernel", Kernel)
 LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
 RULES = web.AppKey("rules", RulesEditor)
 SCHEDULES = web.AppKey("schedules", CalendarWatch)
-RULES_THREAD = web.AppKey("rules_thread", ThreadPoolExecutor)
+RULES_THREAD = web.AppKey("rules_thread", RulesThread)
 # Who is calling, set by the auth middleware (aiohttp before 3.12 has no RequestKey).
 PRINCIPAL: Any = (web.RequestKey("principal", Principal) if hasattr(web, "RequestKey")
                   else "onetrip.principal")
@@ -57,13 +56,9 @@ def query(request: web.Request, model: type[BaseModel]) -> Any:
 
 
 async def on_rules_thread(request: web.Request, work: Callable[..., Any], *args: Any) -> Any:
-    """Run rule work (evaluation, rule files) on the one thread that also swaps the rules.
-
-    Off the event loop, and never beside a reload: a rulebook is only closed on this thread,
-    after the evaluations that use it.
-    """
-    pool = request.app[RULES_THREAD]
-    return await asyncio.get_running_loop().run_in_executor(pool, partial(work, *args))
+    """Run rule work (evaluation, rule files) on the one thread that also swaps the rules
+    (see :mod:`kernel.http.rulesthread`)."""
+    return await request.app[RULES_THREAD].run(work, *args)
 
 
 @contextmanager
@@ -80,20 +75,20 @@ async def evaluate(request: web.Request) -> web.Response:
     application = await body(request, Application)
     with dated("submitted_at"):
         decision, _ = await on_rules_thread(request, request.app[KERNEL].evaluate, application)
-    return answer(decision.model_dump(mode="json"))
+    return web.Response(body=decision.model_dump_json().encode(),  # no dict in between
+                        content_type="application/json")
 
 
 async def submit(request: web.Request) -> web.Response:
     raw = await request.read()
-    data = parse_json(raw)  # as sent: an Idempotency-Key is checked against these bytes' JSON
-    parse_json(raw, Application)  # refused here unless it is what the schema says
+    application = parse_json(raw, Application)  # checked once, here; the kernel trusts it
     key = m.SubmitHeaders.model_validate(
         {"Idempotency-Key": request.headers.get("Idempotency-Key")}).idempotency_key
+    # as sent: an Idempotency-Key is bound to these bytes' JSON, not to the defaults filled in
+    sent = parse_json(raw) if key is not None else None
     lc = request.app[LIFECYCLE]
-    with dated("submitted_at"):  # evaluated outside any transaction; a key is looked up first
-        sub = await on_rules_thread(request, lc.prepare, data, key)
-    if isinstance(sub, str):
-        return answer({**await asyncio.to_thread(lc.brief, sub), "created": False})
+    with dated("submitted_at"):  # evaluated outside any transaction
+        sub = await on_rules_thread(request, lc.prepare, application, key, sent)
     done = await request.app[WRITER].submit(sub)
     return answer(done.answer(), status=201 if done.created else 200)
 

@@ -107,7 +107,8 @@ def prepare(kernel: Any, data: Any, key: str | None = None) -> Submission:
         "region": kernel.calendar_for(app.region).region, "received_on": decision.received_on,
         "supplement_by": decision.supplement_by, "grace_by": None,
         "due_committed": _day(decision.due.committed), "due_legal": _day(decision.due.legal),
-        "idempotency_key": key, "request_hash": digest(data) if key is not None else None,
+        "idempotency_key": key,
+        "request_hash": digest(data) if key is not None and isinstance(data, dict) else None,
         "updated_at": stamp, "decision_delivered_at": None, "decision_delivered_to": None}
     # where and when the hall served the applicant (a Saturday stays a Saturday here)
     served = {"channel": app.channel, "served_on": iso(decision.served_on),
@@ -162,14 +163,18 @@ class Intake:
         self.kernel, self.outbox = kernel, outbox
 
     def commit(self, subs: list[Submission], ack: Callable[[list[Submission]], None]
-               = lambda subs: None) -> None:
-        """Store ``subs`` durably, then ``ack`` them, then deliver to plugins and mark.
+               = lambda subs: None,
+               later: Callable[[list[Submission]], None] | None = None) -> None:
+        """Store ``subs`` durably, then ``ack`` them; plugins hear of the stored ones.
 
-        Nothing is acknowledged before its transaction has committed. A batch the database
-        refuses for its data is stored case by case: a submission whose Idempotency-Key was
-        taken meanwhile is answered with the earlier case, one whose own rows are refused
-        carries an :class:`Unstorable` ``error``, the others are stored. Any other failure
-        is every submission's ``error``.
+        Nothing is acknowledged before its transaction has committed. Without ``later``
+        plugins are called before ``ack`` (so a failing plugin's flag is in the answer) and
+        the rows marked delivered after it; with ``later`` (the API's delivery worker) the
+        stored submissions are handed to it after ``ack``. A batch the database refuses for
+        its data is stored case by case: a submission whose Idempotency-Key was taken
+        meanwhile is answered with the earlier case, one whose own rows are refused carries
+        an :class:`Unstorable` ``error``, the others are stored. Any other failure is every
+        submission's ``error``.
         """
         quiet = self._pre_mark(subs)
         try:
@@ -182,18 +187,30 @@ class Intake:
                 log.warning("a batch of %d cases was refused (%s); storing each alone",
                             len(subs), type(exc).__name__)
                 for sub in subs:
-                    self.commit([sub], ack)
+                    self.commit([sub], ack, later)
                 return
             elif not (isinstance(exc, IntegrityError) and self._replay(subs[0])):
                 subs[0].error = Unstorable(exc)
                 log.warning("case %s not stored: %s", subs[0].case_id, subs[0].error)
         new = [s for s in subs if s.created and s.error is None]
-        decisions = [self._decided(s) for s in new]
-        ack(subs)
+        if quiet or not new:
+            ack(subs)
+        elif later is not None:
+            ack(subs)
+            later(new)
+        else:
+            decisions = self._decided(new)
+            ack(subs)
+            self.deliver(new, decisions)
+
+    def deliver(self, new: list[Submission], decisions: list[Mark] | None = None) -> None:
+        """Hand stored submissions to plugins (decisions, then events), then mark them in
+        one transaction; what a crash or a failing plugin leaves unmarked the sweep retries."""
+        if decisions is None:
+            decisions = self._decided(new)
         events = [self.outbox.event(Event(e["case_id"], e["seq"], e["kind"], e["payload"]))
                   for s in new for e in s.events]
-        if new and not quiet:
-            self._mark(new, events, decisions)
+        self._mark(new, events, decisions)
 
     def _pre_mark(self, subs: list[Submission]) -> bool:
         """With no plugin listening there is nothing to deliver: rows are stored delivered."""
@@ -223,9 +240,11 @@ class Intake:
             timers = [t for s in subs for t in s.timers]
             if timers:
                 conn.execute(TIMERS.insert(), timers)
-        for s in subs:
-            log.info("case %s stored: %s for %s", s.case_id, s.decision.outcome,
-                     mask(s.case["applicant_identifier"]))
+        log.info("%d case(s) stored", len(subs))  # a line per case is a cost in a busy hall
+        if log.isEnabledFor(logging.DEBUG):
+            for s in subs:
+                log.debug("case %s stored: %s for %s", s.case_id, s.decision.outcome,
+                          mask(s.case["applicant_identifier"]))
 
     def _replay(self, sub: Submission) -> bool:
         """Answer with the case another request stored under the same key, if that is why."""
@@ -246,13 +265,14 @@ class Intake:
         sub.case.update(state=row.state, decision=row.decision)
         return True
 
-    def _decided(self, sub: Submission) -> Mark:
-        before = len(sub.decision.flags)
-        got = self.outbox.decision(sub.ctx, sub.decision)
-        if len(sub.decision.flags) != before:  # the caller and the stored case see the flags
-            sub.case["decision"] = sub.decision.model_dump(mode="json")
-            sub.flagged = True
-        return got
+    def _decided(self, subs: list[Submission]) -> list[Mark]:
+        before = [len(s.decision.flags) for s in subs]
+        marks = self.outbox.decisions([(s.ctx, s.decision) for s in subs])
+        for sub, n in zip(subs, before, strict=True):
+            if len(sub.decision.flags) != n:  # the stored case (and a waiting caller) see them
+                sub.case["decision"] = sub.decision.model_dump(mode="json")
+                sub.flagged = True
+        return marks
 
 
 def _reflag(conn: Any, subs: list[Submission]) -> None:

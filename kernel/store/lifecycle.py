@@ -21,7 +21,6 @@ from kernel.store.db import writing
 from kernel.store.intake import (
     IdempotencyConflict,
     Intake,
-    by_key,
     day_after,
     digest,
     event_row,
@@ -64,6 +63,7 @@ class Lifecycle(Procedures, Recompute):
         self.thresholds = {**DEFAULT_WARNINGS, **(thresholds or {})}
         self.outbox = Outbox(kernel, redeliver_after)
         self.intake = Intake(kernel, self.outbox)
+        self.deliverer: Any = None  # the API's delivery worker (kernel.store.delivery)
 
     @property
     def engine(self):
@@ -74,20 +74,23 @@ class Lifecycle(Procedures, Recompute):
     def submit(self, data: Any, key: str | None = None) -> tuple[str, bool]:
         """Evaluate and store one application; returns (case id, newly created)."""
         sub = self.prepare(data, key)
-        if isinstance(sub, str):
-            return sub, False
         self.intake.commit([sub])
         if sub.error is not None:
             raise sub.error
         return sub.case_id, sub.created
 
-    def prepare(self, data: Any, key: str | None = None) -> Any:
-        """The id of the case stored earlier under ``key``, else the evaluated submission."""
-        if key is not None:
-            found = by_key(self.engine, key, digest(data))
-            if found:
-                return found
-        return prepare(self.kernel, data, key)
+    def prepare(self, data: Any, key: str | None = None, sent: Any = None) -> Any:
+        """The evaluated submission of ``data`` (a dict, or an Application already checked).
+
+        ``sent`` is the request as its caller sent it (default ``data``): an
+        ``Idempotency-Key`` is bound to its digest. A key stored before is found when the
+        case is written (its unique index), and the caller gets the earlier case: no
+        look-up per submission for the rare retry.
+        """
+        sub = prepare(self.kernel, data, key)
+        if key is not None and sent is not None:
+            sub.case["request_hash"] = digest(sent)
+        return sub
 
     # -- actions on a stored case --------------------------------------------------------------
 
@@ -150,12 +153,6 @@ class Lifecycle(Procedures, Recompute):
             undelivered = failures(s.connection(), case_id)
         return {**case_view(self.kernel, case, events, as_of or now(), self.thresholds, owed),
                 "undelivered": undelivered}
-
-    def brief(self, case_id: str) -> dict[str, Any]:
-        with Session(self.engine) as s:
-            row = s.execute(select(Case.id, Case.state, Case.decision)
-                            .where(Case.id == case_id)).one()
-        return {"id": row.id, "state": row.state, "decision": row.decision}
 
     def find(self, state: str | None = None, overdue: bool | None = None,
              as_of: datetime | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
@@ -299,5 +296,9 @@ class Lifecycle(Procedures, Recompute):
         return Event(case.id, seq, kind, row["payload"])
 
     def publish(self, events: list[Event]) -> None:
-        """Tell plugins of committed events (at least once: see kernel.store.outbox)."""
-        self.outbox.events(events)
+        """Tell plugins of committed events (at least once: see kernel.store.outbox); behind
+        what the delivery worker still holds of their cases, so each case's stay in order."""
+        if self.deliverer is not None and self.deliverer.holds_any(e.case_id for e in events):
+            self.deliverer.put_events(events)
+        else:
+            self.outbox.events(events)

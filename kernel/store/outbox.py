@@ -73,6 +73,8 @@ class Outbox:
     def __init__(self, kernel: Any, redeliver_after: timedelta = REDELIVER_AFTER):
         self.kernel = kernel
         self.redeliver_after = redeliver_after
+        # a case this process's delivery worker still holds is not redelivered beside it
+        self.in_flight: Any = lambda case_id: False
 
     def _call(self, hook: str, kwargs: dict[str, Any], skip: list[str]) -> tuple[list, list]:
         """Each plugin not in ``skip`` in turn; returns (names that took it, PluginErrors)."""
@@ -96,11 +98,51 @@ class Outbox:
         return Mark((e.case_id, e.seq), not failed, took, _why(failed))
 
     def decision(self, ctx: CaseContext, decision: Decision, skip: list[str] = ()) -> Mark:
-        """onetrip_decision_made; a failing plugin adds a flag to ``decision``."""
-        took, failed = self._call("onetrip_decision_made",
-                                  {"case": ctx, "decision": decision}, list(skip))
-        decision.flags += [{"code": "plugin_error", "message": str(err)} for err in failed]
-        return Mark((ctx.case_id,), not failed, took, _why(failed))
+        """onetrip_decision_made and onetrip_decisions_made; a failing plugin adds a flag to
+        ``decision``."""
+        return self.decisions([(ctx, decision)], [list(skip)])[0]
+
+    def decisions(self, pairs: list[tuple[CaseContext, Decision]],
+                  skips: list[list[str]] | None = None) -> list[Mark]:
+        """Many stored decisions: each per-case plugin case by case, each batch plugin once.
+
+        ``skips[i]`` names the plugins that already took decision ``i``.
+        """
+        skips = skips or [[] for _ in pairs]
+        failed: list[dict[str, PluginError]] = [{} for _ in pairs]
+        took = [list(skip) for skip in skips]
+        for plugin, call in plugin_calls(self.kernel.pm, "onetrip_decision_made"):
+            for i, (ctx, decision) in enumerate(pairs):
+                if plugin not in skips[i]:
+                    self._one(plugin, "onetrip_decision_made", call, failed[i],
+                              case=ctx, decision=decision)
+        for plugin, call in plugin_calls(self.kernel.pm, "onetrip_decisions_made"):
+            due = [i for i in range(len(pairs)) if plugin not in skips[i] and plugin
+                   not in failed[i]]
+            if due:
+                err = {}
+                self._one(plugin, "onetrip_decisions_made", call, err,
+                          decisions=[pairs[i] for i in due])
+                for i in due:
+                    failed[i].update(err)
+        every = {p for hook in ("onetrip_decision_made", "onetrip_decisions_made")
+                 for p, _ in plugin_calls(self.kernel.pm, hook)}
+        marks = []
+        for i, (ctx, decision) in enumerate(pairs):
+            took[i] += sorted(p for p in every if p not in took[i] and p not in failed[i])
+            decision.flags += [{"code": "plugin_error", "message": str(err)}
+                               for err in failed[i].values()]
+            marks.append(Mark((ctx.case_id,), not failed[i], took[i],
+                              _why(list(failed[i].values()))))
+        return marks
+
+    @staticmethod
+    def _one(plugin: str, hook: str, call: Any, failed: dict, **kwargs: Any) -> None:
+        try:
+            call(**kwargs)
+        except Exception as exc:
+            failed[plugin] = PluginError(plugin, hook, exc)
+            log.exception("%s", failed[plugin])
 
     def events(self, events: list[Event]) -> None:
         """Deliver committed events in order, then mark them (one transaction)."""
@@ -134,7 +176,7 @@ class Outbox:
         with self.kernel.db.connect() as conn:
             rows = conn.execute(q).all()
         return [self.event(Event(r.case_id, r.seq, r.kind, r.payload), r.delivered_to or [])
-                for r in rows]
+                for r in rows if not self.in_flight(r.case_id)]
 
     def _pending_decisions(self, before: datetime, limit: int, at: datetime) -> list[Mark]:
         q = (select(CASES.c.id, CASES.c.application, CASES.c["items"], CASES.c.decision,
@@ -144,8 +186,10 @@ class Outbox:
              .order_by(CASES.c.updated_at).limit(limit))
         with self.kernel.db.connect() as conn:
             rows = conn.execute(q).all()
-        out = []
+        pairs, skips = [], []
         for r in rows:
+            if self.in_flight(r.id):
+                continue
             try:
                 app = Application.model_validate(r.application)
                 decision = Decision.model_validate(r.decision)
@@ -155,9 +199,9 @@ class Outbox:
                 continue
             known = self.kernel.items.items
             items = tuple(known[c] for c in r.items if c in known)
-            ctx = CaseContext(app, items, app.submitted_at, r.id)
-            out.append(self.decision(ctx, decision, r.decision_delivered_to or []))
-        return out
+            pairs.append((CaseContext(app, items, app.submitted_at, r.id), decision))
+            skips.append(r.decision_delivered_to or [])
+        return self.decisions(pairs, skips) if pairs else []
 
 
 def mark(conn: Connection, events: list[Mark], decisions: list[Mark]) -> None:

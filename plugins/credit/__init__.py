@@ -81,23 +81,10 @@ class Plugin:
                      .facts())
 
     @hookimpl
-    def onetrip_decision_made(self, case, decision):
-        if case.case_id is None:
-            return
-        app = case.application
-        made_on = local_day(app.submitted_at)
-        common = {"identifier": app.applicant.identifier, "kind": app.applicant.kind,
-                  "name": app.applicant.name, "case_id": case.case_id,
-                  "items": [i.code for i in case.items], "made_on": made_on}
-        if decision.outcome == "accepted_with_tolerance":
-            self.store.commit(**common, commitment="tolerance", due=decision.supplement_by,
-                              materials=[m.material for m in decision.tolerated])
-        promised = [w.material for w in decision.waived
-                    if w.reason == "commitment" and w.material not in app.materials]
-        if promised and decision.outcome != "rejected":
-            due = decision.due.committed
-            self.store.commit(**common, commitment="notification", materials=promised,
-                              due=local_day(due) if due else None)
+    def onetrip_decisions_made(self, decisions):
+        """Each stored case's commitments (容缺 and 告知承诺), the batch's in one transaction."""
+        self.store.commit_many([c for case, decision in decisions
+                                for c in commitments(case, decision)])
 
     @hookimpl
     def onetrip_case_event(self, case_id, event, payload):
@@ -132,6 +119,29 @@ class Plugin:
         from plugins.credit import cli
 
         cli.register(subparsers)
+
+
+def commitments(case: Any, decision: Any) -> list[dict[str, Any]]:
+    """The commitments a stored decision records: a tolerance one when materials may follow
+    later, a notification one (告知承诺) for materials a signed commitment replaced."""
+    if case.case_id is None:
+        return []
+    app = case.application
+    made_on = local_day(app.submitted_at)
+    common = {"identifier": app.applicant.identifier, "kind": app.applicant.kind,
+              "name": app.applicant.name, "case_id": case.case_id,
+              "items": [i.code for i in case.items], "made_on": made_on}
+    out = []
+    if decision.outcome == "accepted_with_tolerance":
+        out.append({**common, "commitment": "tolerance", "due": decision.supplement_by,
+                    "materials": [m.material for m in decision.tolerated]})
+    promised = [w.material for w in decision.waived
+                if w.reason == "commitment" and w.material not in app.materials]
+    if promised and decision.outcome != "rejected":
+        due = decision.due.committed
+        out.append({**common, "commitment": "notification", "materials": promised,
+                    "due": local_day(due) if due else None})
+    return out
 
 
 def _codes(values: Any, key: str) -> list[str]:

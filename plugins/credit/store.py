@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
+from typing import Any
 
-from sqlalchemy import bindparam, exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 from sqlmodel import select as orm_select
 
+from kernel.store.db import writing
 from plugins.credit.tables import TABLES, CreditCommitment, CreditListing, CreditSubject
 
 _S, _L, _C = CreditSubject.__table__.c, CreditListing.__table__.c, CreditCommitment.__table__.c
@@ -68,77 +70,135 @@ class CreditStore:
 
     def __init__(self, engine: Engine, ttl: float = 30.0, size: int = 50_000):
         self.engine, self.ttl, self.size = engine, ttl, size
-        self._cache: dict[tuple[str, date], tuple[float, Profile]] = {}
+        # applicant -> day -> (when looked up, profile): one applicant's days go at once
+        self._cache: dict[str, dict[date, tuple[float, Profile]]] = {}
+        self._cached = 0
 
     def forget(self, identifier: str | None = None) -> None:
         """Drop cached profiles of one applicant (or of all)."""
         if identifier is None:
             self._cache.clear()
+            self._cached = 0
         else:
-            for key in [k for k in self._cache if k[0] == identifier]:
-                del self._cache[key]
+            self._cached -= len(self._cache.pop(identifier, ()))
 
     def create_tables(self) -> None:
         SQLModel.metadata.create_all(self.engine, tables=TABLES)
 
     def profile(self, identifier: str, day: date) -> Profile:
         now = time.monotonic()
-        hit = self._cache.get((identifier, day))
+        days = self._cache.get(identifier)
+        hit = days.get(day) if days else None
         if hit is not None and now - hit[0] < self.ttl:
             return hit[1]
-        if len(self._cache) >= self.size:
-            self._cache.clear()  # crude bound; a replay's working set is recent applicants
+        if self._cached >= self.size:
+            self.forget()  # crude bound; a replay's working set is recent applicants
         found = self._query(identifier, day)
         if self.ttl:
-            self._cache[(identifier, day)] = (now, found)
+            days = self._cache.setdefault(identifier, {})
+            self._cached += day not in days
+            days[day] = (now, found)
         return found
 
     def _query(self, identifier: str, day: date) -> Profile:
-        with self.engine.connect() as conn:
-            row = conn.execute(PROFILE, {"identifier": identifier, "day": day}).first()
+        row = self._profile_row(identifier, day)
         if row is None:
             return Profile()
         rating, rated_on, defaulter, serious, broken = row
+        if isinstance(rated_on, str):  # SQLite keeps dates as ISO text
+            rated_on = date.fromisoformat(rated_on)
         return Profile(known=True, rating=rating if rated_on is None or rated_on <= day else None,
                        dishonest=bool(defaulter), serious_dishonesty=bool(serious),
                        broken_commitments=int(broken))
 
-    def commit(self, *, identifier: str, kind: str, name: str, case_id: str,
-               commitment: str, items: Iterable[str], materials: Iterable[str],
-               made_on: date, due: date | None, status: str = "open",
-               settled_on: date | None = None) -> None:
-        """Record (or refresh, while open) the commitment ``commitment`` of one case."""
-        self.forget(identifier)
-        with Session(self.engine) as s:
-            if s.get(CreditSubject, identifier) is None:
-                s.add(CreditSubject(identifier=identifier, kind=kind, name=name))
-                s.flush()
-            row = s.exec(orm_select(CreditCommitment).where(
-                CreditCommitment.case_id == case_id, CreditCommitment.kind == commitment)).first()
-            if row is None:
-                row = CreditCommitment(identifier=identifier, case_id=case_id, kind=commitment,
-                                       made_on=made_on)
-            elif row.status != "open":
-                return
-            row.items, row.materials = ",".join(items), ",".join(materials)
-            row.due, row.status, row.settled_on = due, status, settled_on
-            s.add(row)
-            s.commit()
+    def _profile_row(self, identifier: str, day: date) -> tuple | None:
+        """PROFILE's one row on a pooled driver connection: a miss is most lookups (most
+        applicants have no record), and the driver alone answers it about four times faster
+        than a Connection's execute (no transaction begun, no result processing)."""
+        sql, order = self._profile_sql
+        sqlite = self.engine.dialect.name == "sqlite"
+        params = {**self._profile_params, "identifier": identifier,
+                  "day": day.isoformat() if sqlite else day}
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(sql, [params[n] for n in order] if order is not None else params)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            raw.close()  # back to the pool, its transaction (if any) rolled back
+        return None if row is None else tuple(row)
+
+    @cached_property
+    def _profile_sql(self) -> tuple[str, tuple[str, ...] | None]:
+        compiled = PROFILE.compile(dialect=self.engine.dialect)
+        return str(compiled), compiled.positiontup
+
+    @cached_property
+    def _profile_params(self) -> dict[str, Any]:
+        """The statement's own constants (the listing kinds, the status)."""
+        return PROFILE.compile(dialect=self.engine.dialect).construct_params(
+            {"identifier": "", "day": date.min})
+
+    def commit(self, **commitment: Any) -> None:
+        """Record (or refresh, while open) one commitment of a case: ``identifier``,
+        ``kind``, ``name``, ``case_id``, ``commitment`` (its kind), ``items``,
+        ``materials``, ``made_on``, ``due`` and optionally ``status`` and ``settled_on``."""
+        self.commit_many([commitment])
+
+    def commit_many(self, commitments: list[dict[str, Any]]) -> None:
+        """Record (or refresh, while open) many commitments in one transaction; a case's
+        commitment of a kind is one row, and a settled one is left as it is."""
+        if not commitments:
+            return
+        with writing(self.engine) as s:  # SQLite's write lock from the start: no upgrade
+            conn = s.connection()
+            self._subjects(conn, commitments)
+            rows = conn.execute(select(_C.id, _C.case_id, _C.kind, _C.status).where(
+                _C.case_id.in_({c["case_id"] for c in commitments}))).all()
+            stored = {(r.case_id, r.kind): r for r in rows}
+            fresh, refreshed = {}, []
+            for c in commitments:
+                self.forget(c["identifier"])
+                values = {"items": ",".join(c["items"]), "materials": ",".join(c["materials"]),
+                          "due": c["due"], "status": c.get("status", "open"),
+                          "settled_on": c.get("settled_on")}
+                row = stored.get((c["case_id"], c["commitment"]))
+                if row is None:
+                    fresh[c["case_id"], c["commitment"]] = {
+                        "identifier": c["identifier"], "case_id": c["case_id"],
+                        "kind": c["commitment"], "made_on": c["made_on"],
+                        "repaired_on": None, **values}
+                elif row.status == "open":
+                    refreshed.append({"row": row.id, **values})
+            if fresh:
+                conn.execute(insert(CreditCommitment.__table__), list(fresh.values()))
+            if refreshed:
+                conn.execute(update(CreditCommitment.__table__)
+                             .where(_C.id == bindparam("row")), refreshed)
+
+    @staticmethod
+    def _subjects(conn: Any, commitments: list[dict[str, Any]]) -> None:
+        """A subject row for each applicant not known yet (no rating, no listing)."""
+        wanted = {c["identifier"]: c for c in commitments}
+        known = set(conn.execute(select(_S.identifier).where(
+            _S.identifier.in_(wanted))).scalars())
+        new = [{"identifier": i, "kind": c["kind"], "name": c["name"], "rating": None,
+                "rated_on": None} for i, c in wanted.items() if i not in known]
+        if new:
+            conn.execute(insert(CreditSubject.__table__), new)
 
     def settle(self, case_id: str, status: str, on: date, kind: str = "tolerance") -> int:
         """Mark a case's open commitment fulfilled or broken; returns rows changed."""
-        with Session(self.engine) as s:
+        with writing(self.engine) as s:
             rows = s.exec(orm_select(CreditCommitment).where(
                 CreditCommitment.case_id == case_id, CreditCommitment.kind == kind,
                 CreditCommitment.status == "open")).all()
-            n = 0
             for row in rows:
                 self.forget(row.identifier)
                 row.status, row.settled_on = status, on
                 s.add(row)
-                n += 1
-            s.commit()
-        return n
+        return len(rows)
 
     def records(self, identifier: str) -> dict[str, object] | None:
         """Everything stored about one subject, for people to read; None: no record."""

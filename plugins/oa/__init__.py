@@ -85,10 +85,10 @@ class Plugin:
         notice_given(Lifecycle(self.kernel), doc, at)
 
     @hookimpl
-    def onetrip_decision_made(self, case: Any, decision: Any) -> None:
-        from plugins.oa.notices import open_notices
+    def onetrip_decisions_made(self, decisions: list[tuple[Any, Any]]) -> None:
+        from plugins.oa.notices import open_all
 
-        open_notices(self.service, case, decision)
+        open_all(self.service, decisions)  # every notice of the batch in one transaction
 
     @hookimpl
     def onetrip_web_routes(self) -> list[Any]:

@@ -11,8 +11,6 @@ import logging
 import re
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from plugins.oa.models import NewDocument
 from plugins.oa.service import OAService
 from plugins.oa.timing import close_of
@@ -26,28 +24,38 @@ CORRECTION_NOTICE = "补正材料通知书"
 
 def open_notices(service: OAService, case: Any, decision: Any) -> list[str]:
     """One outgoing document per notice of a stored case; a notice seen before is skipped."""
+    return service.open_many(notice_documents(service, case, decision))
+
+
+def open_all(service: OAService, decisions: list[tuple[Any, Any]]) -> list[str]:
+    """The notices of many stored cases, in one transaction (a batch of deliveries)."""
+    news = [n for case, decision in decisions for n in notice_documents(service, case, decision)]
+    return service.open_many(news) if news else []
+
+
+def notice_documents(service: OAService, case: Any, decision: Any
+                     ) -> list[tuple[NewDocument, str]]:
+    """The outgoing document of each notice of a stored case, with the key that makes it
+    one per notice: the same decision heard twice opens its notices once."""
     if case.case_id is None:
         return []
     departments = list(dict.fromkeys(item.department for item in case.items))
     region = case.application.region
-    opened = []
+    out = []
     for text in decision.notices:
         heading = text.split("：", 1)[0]  # e.g. 补正材料通知书（一次性告知）
         kind = re.sub(r"（[^）]*）$", "", heading)
         by = decision.correction_notice_by if kind == CORRECTION_NOTICE else None
-        new = NewDocument(
+        new = NewDocument.model_construct(  # every field from a checked decision
             flow="outgoing", title=f"{heading} {case.case_id}", type=kind,
             urgency=NOTICE_URGENCY, lead=departments[0] if departments else None,
             co_handling=tuple(departments[1:]), received_at=case.at, case_id=case.case_id,
-            body=text, region=region,
+            body=text, region=region, sender=None, ours=True, format_ok=True,
+            countersigned=True,
             deadline=close_of(service.calendar_for(region), by) if by else None,
         )
-        key = hashlib.sha256(text.encode()).hexdigest()[:32]
-        try:
-            opened.append(service.create(new, notice_key=key)["id"])
-        except IntegrityError:  # the same notice of the same case: decided again
-            continue
-    return opened
+        out.append((new, hashlib.sha256(text.encode()).hexdigest()[:32]))
+    return out
 
 
 def notice_given(lifecycle: Any, doc: Any, at: Any) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the tables load with the service; lint and schema need only
     from plugins.oa.models import OADocument
 
 DATE_FACT = "doc.received_on"
+PLANS = 4096  # plans kept per rulebook (documents of a few days)
 StepUnit = Literal["working_days", "calendar_days", "office_hours", "clock_hours",
                    "on_the_spot"]
 
@@ -151,12 +152,25 @@ class OARules:
     def __init__(self, dirs: list[Path], loaded: set[str]):
         self.facts, self.actions = fact_registry(), OAActions()
         self.book = Rulebook.load(dirs, self.facts, self.actions, loaded, date_fact=DATE_FACT)
+        # A plan depends on the document's facts alone, and a day's notices share them.
+        self._plans: dict[frozenset, Plan] = {}
 
     def plan(self, doc: OADocument, step: str, returns: int = 0,
              rest_day: bool | None = None) -> Plan:
         """Fire the rules for ``doc`` entering ``step`` (on a rest day, or not)."""
-        plan = Plan()
         facts = doc_facts(doc, step, returns, rest_day)
+        key = frozenset(facts.items())
+        known = self._plans.get(key)
+        if known is None:
+            known = self._fire(facts, doc)
+            if len(self._plans) >= PLANS:
+                self._plans.clear()
+            self._plans[key] = known
+        return replace(known, countersign=list(known.countersign),
+                       returns=list(known.returns), rules=list(known.rules))
+
+    def _fire(self, facts: dict[str, Any], doc: Any) -> Plan:
+        plan = Plan()
         for name, value in facts.items():
             self.facts.check_value(name, value)
         for rule in self.book.match({attr(k): v for k, v in facts.items()}):

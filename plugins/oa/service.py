@@ -6,9 +6,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -84,10 +85,40 @@ class OAService:
 
     def create(self, new: NewDocument, *, notice_key: str | None = None) -> dict[str, Any]:
         """Store a document with its routing and its first step, in one transaction."""
-        doc = OADocument(
+        doc = OADocument(**vars(self._new(new, notice_key)))
+        with _calendar_field("received_at"), writing(self.engine) as s:
+            s.add(doc)
+            self._open(s, doc, FLOWS[doc.flow][0], doc.received_at, 0)
+        return self.get(doc.id)
+
+    def open_many(self, news: list[tuple[NewDocument, str]]) -> list[str]:
+        """Store many (document, notice key) pairs with their first steps in one transaction
+        and return the new documents' ids; a key its case already has is skipped."""
+        rows = []
+        for new, key in news:
+            doc = self._new(new, key)
+            with _calendar_field("received_at"):
+                step = self._first(doc, FLOWS[doc.flow][0], doc.received_at, 0)
+            rows.append((vars(doc), step))
+        with writing(self.engine) as s:
+            seen = set(s.exec(select(OADocument.case_id, OADocument.notice_key).where(
+                OADocument.case_id.in_({d["case_id"] for d, _ in rows}))))
+            fresh = list({(d["case_id"], d["notice_key"]): (d, st) for d, st in rows
+                          if (d["case_id"], d["notice_key"]) not in seen}.values())
+            if fresh:  # plain inserts: the rows are complete, the ORM adds nothing here
+                conn = s.connection()
+                conn.execute(insert(OADocument.__table__), [d for d, _ in fresh])
+                conn.execute(insert(OAStep.__table__), [st for _, st in fresh])
+        return [d["id"] for d, _ in fresh]
+
+    def _new(self, new: NewDocument, notice_key: str | None) -> SimpleNamespace:
+        """A document's columns with its routing, not yet stored (a plain namespace: building
+        the table model costs more than everything else a notice needs)."""
+        doc = SimpleNamespace(
             id=uuid.uuid4().hex[:20], flow=new.flow, title=new.title, doc_type=new.type,
             urgency=new.urgency, lead=new.lead, co_handling=list(new.co_handling),
-            sender=new.sender, case_id=new.case_id, notice_key=notice_key, body=new.body,
+            countersign=[], sender=new.sender, case_id=new.case_id, notice_key=notice_key,
+            body=new.body, status="open", current_step=None, finished_at=None,
             received_at=utc(new.received_at) or now(),
             facts={"ours": new.ours, "format_ok": new.format_ok,
                    "countersigned": new.countersigned},
@@ -103,25 +134,29 @@ class OAService:
         doc.lead = doc.lead or route.lead
         if doc.flow == "outgoing":  # joint issuers countersign (条例 art. 22), and whom rules add
             doc.countersign = list(dict.fromkeys([*doc.co_handling, *route.countersign]))
-        with _calendar_field("received_at"), writing(self.engine) as s:
-            s.add(doc)
-            self._open(s, doc, FLOWS[doc.flow][0], doc.received_at, 0)
-        return self.get(doc.id)
+        return doc
 
     def _open(self, s: Session, doc: OADocument, step: str, start: datetime, seq: int,
               returns: int = 0) -> None:
+        s.add(OAStep(**self._first(doc, step, start, seq, returns)))
+        doc.current_step = step
+
+    def _first(self, doc: Any, step: str, start: datetime, seq: int,
+               returns: int = 0) -> dict[str, Any]:
+        """The row of the step ``doc`` opens at ``start``: its limit, due and chase times."""
         cal = self.calendar_of(doc)
         plan = self.rules.plan(doc, step, returns, not cal.is_working_day(local_day(start)))
         due = due_at(cal, start, plan.limit)
         if "deadline" in doc.facts:  # no step of the document is due after the document
             due = min(due, datetime.fromisoformat(doc.facts["deadline"]))
         ret = "；".join(plan.returns) if (doc.flow, step) in RETURNS and plan.returns else None
-        s.add(OAStep(doc_id=doc.id, seq=seq, step=step, limit_unit=plan.limit.unit,
-                     limit_amount=plan.limit.amount, started_at=utc(start), due_at=utc(due),
-                     chase_at=utc(chase_at(cal, start, due, plan.chase,
-                                           plan.limit.unit == "clock_hours")),
-                     rule_return=ret, rules=plan.rules))
         doc.current_step = step
+        return {"doc_id": doc.id, "seq": seq, "step": step, "limit_unit": plan.limit.unit,
+                "limit_amount": plan.limit.amount, "started_at": utc(start),
+                "due_at": utc(due), "chase_at": utc(chase_at(
+                    cal, start, due, plan.chase, plan.limit.unit == "clock_hours")),
+                "chased_at": None, "finished_at": None, "result": None, "reason": None,
+                "rule_return": ret, "rules": plan.rules}
 
     def advance(self, doc_id: str, adv: Advance) -> dict[str, Any]:
         """Finish the current step and open the next (or end the document); all or nothing."""

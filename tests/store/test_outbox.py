@@ -195,3 +195,47 @@ def test_a_case_no_plugin_can_take_never_holds_up_the_others(db_url, caplog):
         assert lc.get(bad[0])["undelivered"] == []
     finally:
         kernel.close()
+
+
+class Batchy:
+    """A batch plugin (onetrip_decisions_made) whose first ``failures`` calls raise."""
+
+    def __init__(self, failures: int = 0):
+        self.calls: list[list[str]] = []
+        self.failures = failures
+
+    @hookimpl
+    def onetrip_decisions_made(self, decisions):
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("the document store is down")
+        self.calls.append([case.case_id for case, _ in decisions])
+
+
+def test_a_batch_plugin_hears_a_batch_once_and_a_failed_batch_again_from_the_sweep(db_url):
+    batchy, steady = Batchy(failures=1), Listener()
+    kernel = start_kernel(db_url=db_url, rule_dirs=TEST_RULES,
+                          extra_plugins=[("batchy", batchy), ("steady", steady)])
+    try:
+        lc = Lifecycle(kernel, redeliver_after=NOW)
+        subs = [lifecycle_prepare(lc, application()) for _ in range(3)]
+        lc.intake.commit(subs)  # one batch of three, as the delivery worker hands them
+        ids = [s.case_id for s in subs]
+        for sub in subs:  # the whole batch failed for batchy, and says so
+            flags = lc.get(sub.case_id)["decision"]["flags"]
+            assert [f["code"] for f in flags] == ["plugin_error"]
+            assert "batchy" in flags[0]["message"]
+        assert batchy.calls == [] and steady.decisions == ids
+        assert undelivered(kernel) == (3, 0)  # batchy takes no events: those are done
+        lc.sweep(SUPPLEMENT_AT)
+        assert batchy.calls == [ids]  # the three again, in one call
+        assert steady.decisions == ids  # not told twice
+        assert undelivered(kernel) == (0, 0)
+    finally:
+        kernel.close()
+
+
+def lifecycle_prepare(lc: Lifecycle, data: dict):
+    sub = lc.prepare(data)
+    assert sub.error is None
+    return sub
