@@ -102,9 +102,11 @@ class Lifecycle(Procedures, Recompute):
         time of that re-notice (the log never goes back in time) with ``handed_in_at``, and
         the case goes to review without resuming.
         """
-        at = at or now()
+        stated, at = at is not None, at or now()
         with self.acting(case_id, at, in_order=False) as (s, out):
             case = self._case(s, case_id)
+            if not stated:  # "now" is when the case is ours: the sweeper may have logged since
+                at = max(at, self._last_at(s, case) or at)
             if case.state not in ("awaiting_supplement", "re_notified"):
                 raise StateError("not_awaiting_supplement",
                                  f"case {case_id} is {case.state}, not awaiting a supplement")

@@ -135,7 +135,7 @@ class Loader:
         self.counts.stored += 1
         rng = random.Random(f"{self.seed}:{row['case_id']}")
         submitted = datetime.fromisoformat(app["submitted_at"])
-        brief = self.lifecycle.brief(case_id)
+        brief = self.lifecycle.get(case_id, submitted)  # its state and decision
         self._documents(case_id, submitted, rng)
         ready = submitted
         if brief["state"] == "awaiting_supplement":
