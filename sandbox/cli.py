@@ -22,7 +22,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     cases = SEED_CASES if args.cases is None else args.cases
     with tempfile.TemporaryDirectory(prefix="onetrip-gen-") as tmp:
-        kernel = start_kernel(db_url=f"sqlite:///{tmp}/gen.db")  # never the live store
+        kernel = start_kernel(db_url=f"sqlite:///{tmp}/gen.db",  # never the live store
+                              private_store=True)
         try:
             if args.out == "-":
                 write(kernel, sys.stdout, cases, args.year, args.seed, not args.no_outcomes)
@@ -65,7 +66,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return _fail(f"--columns: {exc}")
     opts = ReplayOptions(cases=path, baseline=args.baseline, candidate=args.candidate,
                          out=Path(args.out), workers=args.workers, on_error=args.on_error,
-                         mapping=mapping)
+                         mapping=mapping, cluster=args.cluster)
     bar, progress = _bar(path, args.quiet)
     started = time.perf_counter()
     try:
@@ -77,6 +78,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return _fail(f"--{exc.field}: {exc}")
     except (SourceError, CalendarCoverageError) as exc:
         return _fail(str(exc))
+    except (ValueError, OSError) as exc:  # --cluster without Dask, or out of its reach
+        return _fail(f"--cluster: {exc}" if args.cluster else str(exc))
     took = time.perf_counter() - started
     print(f"{summary['cases']:,} cases in {took:.1f} s ({summary['cases'] / took:,.0f}/s); "
           f"{summary['changed']:,} changed, {summary['bad_rows']:,} bad rows; "
@@ -107,5 +110,8 @@ def register(sub) -> None:
     r.add_argument("--on-error", choices=("skip", "fail"), default="skip",
                    help="bad rows: skip them (listed in bad_rows.jsonl) or stop at the first")
     r.add_argument("--columns", help="CSV column mapping (YAML: our_name: their column)")
+    r.add_argument("--cluster", metavar="ADDRESS",
+                   help="run on Dask: a scheduler's address (tcp://host:8786), or local:N "
+                        "for a local cluster of N worker processes")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_replay)

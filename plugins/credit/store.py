@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.engine import Engine
@@ -37,6 +38,15 @@ PROFILE = select(
 ).where(_S.identifier == IDENTIFIER)
 
 
+# The days an applicant's profile may change on; it is the same from one to the next.
+CHANGES = (
+    select(_S.rated_on).where(_S.identifier == IDENTIFIER),
+    select(_L.listed_from, _L.listed_until, _L.repaired_on).where(_L.identifier == IDENTIFIER),
+    select(_C.settled_on, _C.repaired_on).where(_C.identifier == IDENTIFIER,
+                                                 _C.status == "broken"),
+)
+
+
 @dataclass(frozen=True)
 class Profile:
     """What a case sees of its applicant on a given day; unknown means no record."""
@@ -64,34 +74,63 @@ class CreditStore:
     Profiles are cached per (applicant, day) for ``ttl`` seconds: this process's own
     writes drop the applicant's entries at once; another process's writes show within
     ``ttl``. ``ttl=0`` turns the cache off.
+
+    ``private``: no other process writes these tables (the sandbox's throw-away store), so
+    profiles are kept for good, per applicant and stretch of days between two record dates
+    (a rating, a listing's start, end or repair, a broken commitment's settlement or repair)
+    rather than per day: a year of one applicant's cases then costs a query or two.
     """
 
-    def __init__(self, engine: Engine, ttl: float = 30.0, size: int = 50_000):
+    def __init__(self, engine: Engine, ttl: float = 30.0, size: int = 50_000,
+                 private: bool = False):
         self.engine, self.ttl, self.size = engine, ttl, size
+        self.private = private
         self._cache: dict[tuple[str, date], tuple[float, Profile]] = {}
+        self._changes: dict[str, tuple[date, ...]] = {}
 
     def forget(self, identifier: str | None = None) -> None:
         """Drop cached profiles of one applicant (or of all)."""
         if identifier is None:
             self._cache.clear()
+            self._changes.clear()
         else:
             for key in [k for k in self._cache if k[0] == identifier]:
                 del self._cache[key]
+            self._changes.pop(identifier, None)
 
     def create_tables(self) -> None:
         SQLModel.metadata.create_all(self.engine, tables=TABLES)
 
     def profile(self, identifier: str, day: date) -> Profile:
         now = time.monotonic()
-        hit = self._cache.get((identifier, day))
-        if hit is not None and now - hit[0] < self.ttl:
+        key = (identifier, self._stretch(identifier, day) if self.private else day)
+        hit = self._cache.get(key)
+        if hit is not None and (self.private or now - hit[0] < self.ttl):
             return hit[1]
         if len(self._cache) >= self.size:
             self._cache.clear()  # crude bound; a replay's working set is recent applicants
+            self._changes.clear()
         found = self._query(identifier, day)
-        if self.ttl:
-            self._cache[(identifier, day)] = (now, found)
+        if self.ttl or self.private:
+            self._cache[key] = (now, found)
         return found
+
+    def _stretch(self, identifier: str, day: date) -> date:
+        """The first day of the stretch ``day`` lies in (date.min before the first change)."""
+        changes = self._changes.get(identifier)
+        if changes is None:
+            changes = self._changes[identifier] = self._change_days(identifier)
+        i = bisect_right(changes, day)
+        return changes[i - 1] if i else date.min
+
+    def _change_days(self, identifier: str) -> tuple[date, ...]:
+        with self.engine.connect() as conn:
+            rated, listings, broken = (conn.execute(q, {"identifier": identifier}).all()
+                                       for q in CHANGES)
+        days = {d for (d,) in rated} | {d for _, d in broken} | {d for d, _ in broken}
+        for start, until, repaired in listings:  # listed through ``until``: off the day after
+            days |= {start, repaired, until + timedelta(days=1) if until else None}
+        return tuple(sorted(d for d in days if d is not None))
 
     def _query(self, identifier: str, day: date) -> Profile:
         with self.engine.connect() as conn:
