@@ -13,7 +13,7 @@ from typing import Any
 from kernel import HALL_TZ
 from kernel.rulebook import Rule, Rulebook
 from sandbox.history import BadRow, HistoricCase, explain, parse_line
-from sandbox.kpi import Kpis, Recorded, View, view, visits
+from sandbox.kpi import Kpis, Recorded, View, view, visits, working_days
 from sandbox.policy import versions
 
 
@@ -113,6 +113,9 @@ def diff(line: int, case: HistoricCase, b: View, c: View, changed_rules: frozens
     }
 
 
+EXAMPLES = 3  # example cases kept per outcome transition, the first in input order
+
+
 @dataclass
 class ChunkResult:
     """Everything a worker found in one chunk of rows, merged in input order by the parent."""
@@ -126,16 +129,36 @@ class ChunkResult:
     skipped: int = 0
     transitions: Counter = field(default_factory=Counter)
     rules: Counter = field(default_factory=Counter)
+    effects: Counter = field(default_factory=Counter)  # (items, counter) -> n, see EFFECTS
+    examples: dict[str, list[dict]] = field(default_factory=dict)  # transition -> diffs
 
     def add(self, line: int, case: HistoricCase, b: View, c: View, cmp: Comparer) -> None:
         self.baseline.add(b, case)
         self.candidate.add(c, case)
         self.recorded.add(case)
         d = diff(line, case, b, c, cmp.changed_rules)
+        self._effects(b, c, d is not None)
         if d is not None:
             self.diffs.append(json.dumps(d, ensure_ascii=False, sort_keys=True))
-            self.transitions[f"{b.outcome} → {c.outcome}"] += 1
+            key = f"{b.outcome} → {c.outcome}"
+            self.transitions[key] += 1
             self.rules.update(set().union(*d["rules"].values()))
+            if len(self.examples.setdefault(key, [])) < EXAMPLES:
+                self.examples[key].append(d)
+
+    def _effects(self, b: View, c: View, changed: bool) -> None:
+        key = "+".join(b.items)
+        days = (working_days(b), working_days(c))
+        for name, n in (
+                ("cases", 1), ("changed", changed),
+                ("days_saved", days[0] - days[1] if None not in days else 0),
+                ("days_changed", None not in days and days[0] != days[1]),
+                ("tolerance_baseline", b.outcome == "accepted_with_tolerance"),
+                ("tolerance_candidate", c.outcome == "accepted_with_tolerance"),
+                ("correction_baseline", b.outcome == "correction_required"),
+                ("correction_candidate", c.outcome == "correction_required")):
+            if n:
+                self.effects[(key, name)] += n
 
     def merge(self, other: ChunkResult) -> None:
         self.rows += other.rows
@@ -145,6 +168,10 @@ class ChunkResult:
             getattr(self, name).merge(getattr(other, name))
         self.transitions.update(other.transitions)
         self.rules.update(other.rules)
+        self.effects.update(other.effects)
+        for key, found in other.examples.items():
+            mine = self.examples.setdefault(key, [])
+            mine += found[:EXAMPLES - len(mine)]
 
 
 def run_rows(cmp: Comparer, rows: Iterable[tuple[int, str]]) -> ChunkResult:

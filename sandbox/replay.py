@@ -224,12 +224,12 @@ def replay(opts: ReplayOptions, progress: Progress | None = None) -> dict[str, A
         kernel, cmp = start_kernel(Path(tmp) / "sandbox.db", policies, **opts.kernel)
         try:
             refused, total = _run(opts, kernel, cmp, parts, work, progress)
+            summary = summarise(total, policies, cmp)
         finally:
             for book in cmp.books:
                 if book is not kernel.rulebook:
                     book.close()
             kernel.close()
-        summary = summarise(total, policies, cmp)
         summary["credit_refused"] = [{"line": n, "error": m} for n, m in refused]
         write_reports(work, summary)
         opts.out.mkdir(parents=True, exist_ok=True)
