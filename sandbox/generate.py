@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import random
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, TextIO
 
 from kernel import Item
@@ -60,6 +63,7 @@ def credit_record(rng: random.Random, year: int, k: int) -> dict[str, Any]:
     return out
 
 
+@lru_cache(maxsize=1 << 17)  # the pool recurs: each drawn once (callers only read them)
 def applicant(seed: int, k: int, year: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Applicant ``k`` of the pool and their credit, the same wherever they appear."""
     rng = random.Random(f"{seed}:applicant:{k}")
@@ -161,18 +165,88 @@ class Generator:
                 yield self.case(n, when)
 
 
-def write(kernel: Any, out: TextIO, cases: int = SEED_CASES, year: int = 2019,
-          seed: int = 1, then: bool = True) -> int:
-    """Write ``cases`` rows of JSON Lines; with ``then``, record what the rules in force did."""
+Progress = Callable[[int], None]  # cases written so far
+_KERNEL: Any = None  # set before the workers fork
+BATCH = 500
+
+
+def _then(rows: list[dict[str, Any]]) -> str:
+    """Rows as JSON Lines, each with what the rules in force decided then."""
     from sandbox.outcome import history_then
+
+    for row in rows:
+        rng = random.Random(f"then:{row['case_id']}")  # the same in any process
+        row["then"] = history_then(_KERNEL, row, rng)
+    return "".join(_line(r) for r in rows)
+
+
+def _line(row: dict[str, Any]) -> str:
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _decided(batches: Iterator[list], workers: int) -> Iterator[str]:
+    """Batches with their outcomes, in order, decided on ``workers`` forked processes."""
+    if workers <= 1:
+        yield from map(_then, batches)
+        return
+    _KERNEL.db  # noqa: B018 - opened (and the credit loaded) once, before the fork
+    gate, stop = threading.Semaphore(workers * 4), threading.Event()
+
+    def feed() -> Iterator[list]:
+        for batch in batches:
+            gate.acquire()
+            if stop.is_set():
+                return
+            yield batch
+
+    pool = multiprocessing.get_context("fork").Pool(
+        workers, initializer=lambda: _KERNEL.db.dispose(close=False))
+    try:
+        for text in pool.imap(_then, feed()):
+            gate.release()
+            yield text
+    finally:
+        stop.set()
+        for _ in range(workers * 4 + 1):
+            gate.release()
+        pool.terminate()
+        pool.join()
+
+
+def write(kernel: Any, out: TextIO, cases: int = SEED_CASES, year: int = 2019,
+          seed: int = 1, then: bool = True, workers: int = 1,
+          progress: Progress | None = None) -> int:
+    """Write ``cases`` rows of JSON Lines; with ``then``, record what the rules in force did
+    (decided on ``workers`` processes: the same bytes for any number)."""
+    global _KERNEL
 
     gen = Generator(kernel, year, seed)
     if then:  # decide "then" with the applicants' credit, as the replay will see it
         from sandbox.credit import load_credit
 
         load_credit(kernel, gen.applicants())
-    for row in gen.rows(cases):
-        if then:
-            row["then"] = history_then(kernel, row, gen.rng)
-        out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+        _KERNEL = kernel
+        texts = _decided(_batches(gen.rows(cases)), workers)
+    else:
+        texts = ("".join(map(_line, batch)) for batch in _batches(gen.rows(cases)))
+    done = 0
+    try:
+        for text in texts:
+            out.write(text)
+            done += text.count("\n")
+            if progress:
+                progress(done)
+    finally:
+        _KERNEL = None
     return cases

@@ -40,10 +40,9 @@ PROFILE = select(
 
 # The days an applicant's profile may change on; it is the same from one to the next.
 CHANGES = (
-    select(_S.rated_on).where(_S.identifier == IDENTIFIER),
-    select(_L.listed_from, _L.listed_until, _L.repaired_on).where(_L.identifier == IDENTIFIER),
-    select(_C.settled_on, _C.repaired_on).where(_C.identifier == IDENTIFIER,
-                                                 _C.status == "broken"),
+    select(_S.identifier, _S.rated_on),
+    select(_L.identifier, _L.listed_from, _L.listed_until, _L.repaired_on),
+    select(_C.identifier, _C.settled_on, _C.repaired_on).where(_C.status == "broken"),
 )
 
 
@@ -87,16 +86,19 @@ class CreditStore:
         self.private = private
         self._cache: dict[tuple[str, date], tuple[float, Profile]] = {}
         self._changes: dict[str, tuple[date, ...]] = {}
+        self._everyone: dict | None = None  # every applicant's change days, when they fit
 
     def forget(self, identifier: str | None = None) -> None:
         """Drop cached profiles of one applicant (or of all)."""
         if identifier is None:
             self._cache.clear()
             self._changes.clear()
+            self._everyone = None
         else:
             for key in [k for k in self._cache if k[0] == identifier]:
                 del self._cache[key]
-            self._changes.pop(identifier, None)
+            self._changes.clear()  # the next look-up reads them again
+            self._everyone = None
 
     def create_tables(self) -> None:
         SQLModel.metadata.create_all(self.engine, tables=TABLES)
@@ -109,7 +111,6 @@ class CreditStore:
             return hit[1]
         if len(self._cache) >= self.size:
             self._cache.clear()  # crude bound; a replay's working set is recent applicants
-            self._changes.clear()
         found = self._query(identifier, day)
         if self.ttl or self.private:
             self._cache[key] = (now, found)
@@ -118,19 +119,36 @@ class CreditStore:
     def _stretch(self, identifier: str, day: date) -> date:
         """The first day of the stretch ``day`` lies in (date.min before the first change)."""
         changes = self._changes.get(identifier)
+        if changes is None and not self._changes:  # first: everyone's, when they fit
+            self._everyone = self._change_days(None)
+            self._changes.update(self._everyone or {})
+            changes = self._changes.get(identifier)
         if changes is None:
-            changes = self._changes[identifier] = self._change_days(identifier)
+            if self._everyone is None and len(self._changes) >= self.size:
+                self._changes.clear()  # the same crude bound as the profiles'
+            changes = () if self._everyone is not None else self._change_days(
+                identifier).get(identifier, ())
+            self._changes[identifier] = changes
         i = bisect_right(changes, day)
         return changes[i - 1] if i else date.min
 
-    def _change_days(self, identifier: str) -> tuple[date, ...]:
+    def _change_days(self, identifier: str | None) -> dict[str, tuple[date, ...]] | None:
+        """One applicant's change days, or everyone's (None when there are too many)."""
         with self.engine.connect() as conn:
-            rated, listings, broken = (conn.execute(q, {"identifier": identifier}).all()
-                                       for q in CHANGES)
-        days = {d for (d,) in rated} | {d for _, d in broken} | {d for d, _ in broken}
-        for start, until, repaired in listings:  # listed through ``until``: off the day after
-            days |= {start, repaired, until + timedelta(days=1) if until else None}
-        return tuple(sorted(d for d in days if d is not None))
+            if identifier is None and conn.execute(
+                    select(func.count()).select_from(CreditSubject.__table__)).scalar() > self.size:
+                return None
+            rated, listings, broken = (conn.execute(
+                q if identifier is None else q.where(q.selected_columns[0] == identifier)).all()
+                for q in CHANGES)
+        days: dict[str, set[date | None]] = {}
+        for who, *dates in (*rated, *broken):
+            days.setdefault(who, set()).update(dates)
+        for who, start, until, repaired in listings:  # listed through ``until``: off the next day
+            days.setdefault(who, set()).update(
+                (start, repaired, until + timedelta(days=1) if until else None))
+        return {who: tuple(sorted(d for d in found if d is not None))
+                for who, found in days.items()}
 
     def _query(self, identifier: str, day: date) -> Profile:
         with self.engine.connect() as conn:
