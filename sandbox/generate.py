@@ -166,7 +166,8 @@ class Generator:
 
 
 Progress = Callable[[int], None]  # cases written so far
-_KERNEL: Any = None  # set before the workers fork
+_KERNEL: Any = None  # set before the workers fork, with the seed
+_SEED = 0
 BATCH = 500
 
 
@@ -175,7 +176,7 @@ def _then(rows: list[dict[str, Any]]) -> str:
     from sandbox.outcome import history_then
 
     for row in rows:
-        rng = random.Random(f"then:{row['case_id']}")  # the same in any process
+        rng = random.Random(f"{_SEED}:then:{row['case_id']}")  # the same in any process
         row["then"] = history_then(_KERNEL, row, rng)
     return "".join(_line(r) for r in rows)
 
@@ -229,9 +230,10 @@ def write(kernel: Any, out: TextIO, cases: int = SEED_CASES, year: int = 2019,
           progress: Progress | None = None) -> int:
     """Write ``cases`` rows of JSON Lines; with ``then``, record what the rules in force did
     (decided on ``workers`` processes: the same bytes for any number)."""
-    global _KERNEL
+    global _KERNEL, _SEED
 
     gen = Generator(kernel, year, seed)
+    _SEED = seed
     if then:  # decide "then" with the applicants' credit, as the replay will see it
         from sandbox.credit import load_credit
 
