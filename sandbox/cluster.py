@@ -130,8 +130,10 @@ class DaskRun:
         if self.cluster is not None:
             self.cluster.close()
 
-    def scan(self, parts: list[Partition]) -> list[Scan]:
-        return self.client.gather(self.client.map(scan, parts, pure=False))
+    def scan(self, parts: list[Partition]) -> Iterator[Scan]:
+        futures = deque(self.client.map(scan, parts, pure=False))
+        while futures:  # in order, each let go once read
+            yield futures.popleft().result()
 
     def replay(self, parts: list[Partition], credit: list) -> Iterator[ChunkResult]:
         spec = ReplaySpec(self.kernel_args,

@@ -114,6 +114,7 @@ def diff(line: int, case: HistoricCase, b: View, c: View, changed_rules: frozens
 
 
 EXAMPLES = 3  # example cases kept per outcome transition, the first in input order
+FIRST_BAD = 20  # bad rows a summary lists
 
 
 @dataclass
@@ -123,6 +124,7 @@ class ChunkResult:
     rows: int = 0
     diffs: list[str] = field(default_factory=list)
     bad: list[tuple[int, str]] = field(default_factory=list)
+    bad_rows: int = 0  # every bad row merged in; ``bad`` keeps the first FIRST_BAD
     baseline: Kpis = field(default_factory=Kpis)
     candidate: Kpis = field(default_factory=Kpis)
     recorded: Recorded = field(default_factory=Recorded)
@@ -163,7 +165,8 @@ class ChunkResult:
     def merge(self, other: ChunkResult) -> None:
         self.rows += other.rows
         self.skipped += other.skipped
-        self.bad += other.bad
+        self.bad_rows += len(other.bad) + other.bad_rows
+        self.bad += other.bad[:max(FIRST_BAD - len(self.bad), 0)]  # the rest: bad_rows.jsonl
         for name in ("baseline", "candidate", "recorded"):
             getattr(self, name).merge(getattr(other, name))
         self.transitions.update(other.transitions)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -83,15 +83,6 @@ def rows(part: Partition) -> Iterator[tuple[int, str]]:
             yield int(line), text
         elif text.strip():
             yield part.first_line + n, text
-
-
-def numbered(parts: list[Partition], counts: list[int]) -> list[Partition]:
-    """The partitions with their first line numbers, from each one's count of lines."""
-    out, line = [], 1
-    for part, n in zip(parts, counts, strict=True):
-        out.append(replace(part, first_line=line))
-        line += n
-    return out
 
 
 def write_numbered(lines: Iterator[tuple[int, str]], out: Path) -> None:

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,7 +27,6 @@ from sandbox.partition import (
     DEFAULT_BYTES,
     Partition,
     Scan,
-    numbered,
     plan,
     rows,
     scan,
@@ -86,8 +85,8 @@ class LocalRun:
             self.pool.terminate()
             self.pool.join()
 
-    def scan(self, parts: list[Partition]) -> list[Scan]:
-        return list(self.pool.imap(scan, parts) if self.pool else map(scan, parts))
+    def scan(self, parts: list[Partition]) -> Iterator[Scan]:
+        return self.pool.imap(scan, parts) if self.pool else map(scan, parts)
 
     def replay(self, parts: list[Partition], credit: list) -> Iterator[ChunkResult]:
         if self.pool is None:
@@ -152,13 +151,22 @@ def _partitions(opts: ReplayOptions, tmp: Path) -> list[Partition]:
     return plan(str(opts.cases), opts.partition_bytes)
 
 
-def _credit(parts: list[Partition], scans: list[Scan]) -> list[tuple[int, dict]]:
-    """Every partition's credit blocks in input order, with the file's line numbers."""
-    def lines() -> Iterator[tuple[int, dict]]:
+def _first_pass(parts: list[Partition], scans: Iterable[Scan]
+                ) -> tuple[list[Partition], list[tuple[int, dict]]]:
+    """The partitions with their first line numbers, and every distinct credit block in
+    input order with its line, taken from the scans as they come (memory stays flat)."""
+    out: list[Partition] = []
+
+    def credit() -> Iterator[tuple[int, dict]]:
+        line = 1
         for part, found in zip(parts, scans, strict=True):
-            for line, subject in found.credit:
-                yield (line if part.numbered else part.first_line + line), subject
-    return list(distinct(lines()))
+            out.append(replace(part, first_line=line))
+            for n, subject in found.credit:
+                yield (n if part.numbered else line + n), subject
+            line += found.lines
+
+    subjects = list(distinct(credit()))
+    return out, subjects
 
 
 def _stream(opts: ReplayOptions, results: Iterable[ChunkResult], parts: list[Partition],
@@ -196,10 +204,7 @@ def _run(opts: ReplayOptions, kernel: Any, cmp: Comparer, parts: list[Partition]
     gc.freeze()
     try:
         with _executor(opts, cmp) as run:
-            scans = run.scan(parts)
-            parts = numbered(parts, [s.lines for s in scans])
-            credit = _credit(parts, scans)
-            del scans
+            parts, credit = _first_pass(parts, run.scan(parts))
             refused = load_subjects(kernel, credit)  # this store: forked workers read it
             if refused and opts.on_error == "fail":
                 raise BadRow(*refused[0])

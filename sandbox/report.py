@@ -43,7 +43,7 @@ def summarise(total: ChunkResult, policies: tuple[Policy, Policy], cmp: Comparer
               else round(cand["kpis"][k] - base["kpis"][k], 4) for k, _, _ in KPIS}
     names = titles(cmp.books)
     return {
-        "rows": total.rows, "cases": total.baseline.cases, "bad_rows": len(total.bad),
+        "rows": total.rows, "cases": total.baseline.cases, "bad_rows": total.bad_rows,
         "changed": sum(total.transitions.values()),
         "candidate_skipped_same_rules": total.skipped,
         "policies": {name: {"spec": p.spec, "label": p.label, "notes": p.notes}
