@@ -131,6 +131,7 @@ class FoldState:
     routes: list[str] = field(default_factory=list)
     flags: list[dict[str, Any]] = field(default_factory=list)
     accepted: bool = False
+    part_of: dict[str, str] = field(default_factory=dict)  # part -> combined item (三窗合一)
 
     def waive(self, material: str, reason: str, source: str | None) -> None:
         """First reason wins, except that a merged duplicate (asked once, still asked) yields

@@ -69,11 +69,20 @@ class ItemRegistry:
         return found[1]
 
     def check(self) -> None:
-        """Every merged item names constituents that exist."""
+        """Every merged item names constituents that exist; every combined item (三窗合一)
+        names parts that exist and are not combined themselves."""
         for item in self.items.values():
             for code in item.merges:
                 if code not in self.items:
                     raise ValueError(f"item {item.code} merges unknown item {code}")
+            if item.merges and item.parallel:
+                raise ValueError(f"item {item.code} both merges items and fans out to parts")
+            for code in item.parallel:
+                part = self.items.get(code)
+                if part is None:
+                    raise ValueError(f"item {item.code} has an unknown part {code}")
+                if part.parallel:
+                    raise ValueError(f"item {item.code}: its part {code} has parts of its own")
 
     def lint(self) -> None:
         """Raise SourceError naming file:line of every item that lacks its
@@ -110,4 +119,20 @@ class ItemRegistry:
                 chosen = [c for c in chosen if c not in parts]
                 chosen.insert(min(first, len(chosen)), item.code)
                 notes.append(f"{' + '.join(parts)} handled as {item.code} ({item.name})")
-        return tuple(self.items[c] for c in dict.fromkeys(chosen)), notes
+        return self._fan_out(tuple(dict.fromkeys(chosen)), notes), notes
+
+    def _fan_out(self, codes: tuple[str, ...], notes: list[str]) -> tuple[Item, ...]:
+        """A combined item (三窗合一) becomes its parts, each decided on its own."""
+        out: list[str] = []
+        for code in codes:
+            item = self.items[code]
+            if item.parallel:
+                notes.append(f"{code} ({item.name}) handled in parallel as "
+                             f"{' + '.join(item.parallel)}")
+            out += item.parallel or [code]
+        return tuple(self.items[c] for c in dict.fromkeys(out))
+
+    def parts_of(self, codes: tuple[str, ...]) -> dict[str, str]:
+        """part code -> the combined item an application named it through."""
+        return {part: code for code in codes if code in self.items
+                for part in self.items[code].parallel}

@@ -14,6 +14,7 @@ from typing import Any
 import pluggy
 
 import calendars
+from kernel import windows
 from kernel.actions import ActionRegistry, FoldState
 from kernel.catalogue import ItemRegistry
 from kernel.conditions import attr
@@ -54,6 +55,7 @@ KERNEL_FACTS = (
     ("materials.missing_tolerable", "integer", "missing secondary materials that may follow later"),
     ("materials.missing_replaceable", "integer",
      "missing materials a signed commitment may replace (告知承诺)"),
+    *windows.FACTS,
 )
 
 
@@ -78,6 +80,8 @@ class Kernel:
         self.pm, self.items, self.facts, self.actions = pm, items, facts, actions
         self.rule_dirs, self.calendar, self.settings = rule_dirs, calendar, settings
         self.calendar_overrides = calendar_overrides
+        # the halls' service times (周末延时服务): setting ``service_calendar``, a YAML file
+        self.service = windows.load_service_calendar(settings.get("service_calendar"))
         self.plugins = {name for name, p in pm.list_name_plugin() if p is not None}  # not blocked
         self._lock = threading.Lock()
         # RLock: a plugin's onetrip_store_ready may ask for the store again
@@ -194,6 +198,10 @@ class Kernel:
             except ValueError as exc:
                 raise InputError(f"facts.{name}", str(exc)) from None
         ctx = CaseContext(app, items, at or app.submitted_at, case_id)
+        try:
+            ctx.extra["opening"] = windows.opening(self.service, calendar, app)
+        except windows.ClosedWindow as exc:
+            raise InputError("submitted_at", str(exc)) from None
         facts, flags, down = self._case_facts(ctx)
         flags += [{"code": "merged", "message": n} for n in merge_notes]
         return PreparedCase(ctx, calendar, self.documents(ctx, facts), flags, down)
@@ -209,7 +217,8 @@ class Kernel:
         ``matched`` is what :meth:`match` found for it there, when the caller has it."""
         app = case.ctx.application
         state = FoldState(items={i.code: i for i in case.ctx.items},
-                          submitted=frozenset(app.materials))
+                          submitted=frozenset(app.materials),
+                          part_of=self.items.parts_of(app.items))
         book = rulebook or self.rulebook
         trace = []
         for (item, _), rules in zip(case.documents, matched or self.match(case, book),
@@ -220,13 +229,16 @@ class Kernel:
                 trace.append(_entry(rule, item.code))
         trace += self._skipped(book, app, case.down)
         state.flags = case.flags + state.flags
-        return fold(state, case.calendar, app.submitted_at, trace)
+        return fold(state, case.calendar, app.submitted_at, trace,
+                    windows.routing(app, case.ctx.items))
 
     def documents(self, ctx: CaseContext, facts: dict[str, Any]) -> list[tuple[Item, dict]]:
         """The fact document the engine sees for each item (dots become ``__``)."""
         case = {_attr(k): v for k, v in facts.items()}
-        return [(item, {**case, **{_attr(k): v for k, v in
-                                   _item_facts(item, ctx.application).items()}})
+        found = ctx.extra.get("opening")
+        return [(item, {**case, **{_attr(k): v for k, v in (
+            _item_facts(item, ctx.application)
+            | windows.item_facts(item, ctx.application, found)).items()}})
                 for item in ctx.items]
 
     def _case_facts(self, ctx: CaseContext) -> tuple[dict, list, dict[str, str]]:
@@ -240,6 +252,7 @@ class Kernel:
             "applicant.kind": app.applicant.kind,
             "applicant.area": app.applicant.identifier[:6] if app.applicant.kind == "person"
             else app.applicant.identifier[2:8],
+            **windows.case_facts(app, ctx.extra.get("opening")),
             **app.facts,
         }
         flags, down = [], {}

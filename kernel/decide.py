@@ -9,7 +9,16 @@ from typing import Any
 
 from calendars import HALL_TZ  # the calendar owns the hall's zone; kernel code imports it here
 from kernel.actions import FoldState
-from kernel.models import Decision, Due, ItemDecision, Limits, Missing, TimeLimit, Waiver
+from kernel.models import (
+    Decision,
+    Due,
+    ItemDecision,
+    Limits,
+    Missing,
+    Routing,
+    TimeLimit,
+    Waiver,
+)
 
 # 行政许可法 art. 32 (4): the one-time correction notice within five days of receipt (working
 # days, art. 82); a notice not given by then means the application was accepted on receipt.
@@ -76,8 +85,10 @@ def _dues(calendar: Any, start: date | datetime, limits: Limits) -> Due:
 
 
 @lru_cache(maxsize=16384)
-def _item_decision(item: str, limits: Limits, dues: Due) -> ItemDecision:
-    return ItemDecision(item=item, time_limits=limits, due=dues)
+def _item_decision(item: str, limits: Limits, dues: Due, department: str,
+                   part_of: str | None) -> ItemDecision:
+    return ItemDecision(item=item, time_limits=limits, due=dues, department=department,
+                        part_of=part_of)
 
 
 @lru_cache(maxsize=4096)  # immutable values from the catalogue
@@ -96,8 +107,12 @@ def outcome(state: FoldState) -> tuple[str, list[Missing], list[Missing]]:
     return ("accepted_with_tolerance" if tolerated else "accepted"), tolerated, []
 
 
-def fold(state: FoldState, calendar: Any, start: datetime, trace: list) -> Decision:
+def fold(state: FoldState, calendar: Any, start: datetime, trace: list,
+         routing: Routing | None = None) -> Decision:
+    """One decision; parts of a combined item (三窗合一) run in parallel, so the case is due
+    when its latest item is (never the sum)."""
     kind, tolerated, required = outcome(state)
+    served = start.astimezone(HALL_TZ).date()
     clock = kind in ("accepted", "accepted_with_tolerance")
     per_item = []
     day = start = counted_from(calendar, start)
@@ -106,7 +121,8 @@ def fold(state: FoldState, calendar: Any, start: datetime, trace: list) -> Decis
         limits = _limits(slot.get("legal", item.legal_limit),
                          slot.get("committed", item.committed_limit))
         dues = _dues(calendar, day if _hours(limits) else day.date(), limits) if clock else _NO_DUE
-        per_item.append(_item_decision(item.code, limits, dues))
+        per_item.append(_item_decision(item.code, limits, dues, item.department,
+                                       state.part_of.get(item.code)))
     main = max(per_item, key=_latest)
     values = dict(
         outcome=kind, items=per_item, time_limits=main.time_limits, due=main.due,
@@ -118,7 +134,7 @@ def fold(state: FoldState, calendar: Any, start: datetime, trace: list) -> Decis
         extension=state.extensions.get(main.item),
         correction_notice_by=calendar.due(start, CORRECTION_NOTICE).day
         if kind == "correction_required" else None,
-        received_on=day.date(),
+        received_on=day.date(), served_on=served, routing=routing,
     )
     values["notices"] = notices(SimpleNamespace(**values), state)
     return Decision.model_construct(**values)  # every part is built from checked data
@@ -179,7 +195,8 @@ def notices(d: Any, state: FoldState) -> list[str]:
                 f"请一次性补正以下全部材料：{_list(d.required)}。"]
     text = f"受理通知书：您申请的{names}已受理，{limits}"
     committed = d.due.committed
-    text += f"，承诺于{committed}前办结{_may_move(committed, d.due)}。" if committed else "。"
+    text += (f"，承诺于{_when_text(committed)}前办结{_may_move(committed, d.due)}。"
+             if committed else "。")
     out = [text]
     if d.outcome == "accepted_with_tolerance":
         out.append(f"容缺受理通知书：您已签署容缺受理承诺书，请于{d.supplement_by}"
@@ -232,6 +249,13 @@ def _may_move(when: date | datetime | None, due: Due) -> str:
     if not due.provisional_years or day is None or day.year < due.provisional_years[0]:
         return ""
     return f"（{due.provisional_note}）"
+
+
+def _when_text(when: date | datetime) -> str:
+    """A due date as a notice prints it; a due moment (office hours) in the hall's time."""
+    if isinstance(when, datetime):
+        return f"{when.astimezone(HALL_TZ):%Y-%m-%d %H:%M}"
+    return str(when)
 
 
 def _day(when: date | datetime | None) -> date | None:

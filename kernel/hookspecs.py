@@ -127,7 +127,10 @@ def onetrip_case_event(case_id: str, event: str, payload: dict[str, Any]) -> Non
         name, identifier), ``items`` and ``at`` (when it happened, ISO 8601, which under
         ``onetrip sweep --as-of`` is that time, not the wall clock). A notice given to the
         applicant (``paused``: an art. 45 step; ``extended``; ``completed``: the decision)
-        is its ``notice``; ``completed`` has ``result`` and ``deliver_by``.
+        is its ``notice``; ``completed`` has ``result`` and ``deliver_by``. ``submitted``
+        has ``channel``, ``window`` (the accepting window, or null) and ``served_on`` (the
+        day the hall served the applicant: a Saturday at the weekend service stays a
+        Saturday, though the limits count from the next working day).
         ``due_recomputed`` (a holiday notice settled a year the dates were counted through
         provisionally) has ``old`` and ``new``, each with ``due_committed``, ``due_legal``,
         ``supplement_by``, ``grace_by`` and ``correction_notice_by`` (ISO dates or null),
@@ -142,6 +145,8 @@ def onetrip_case_event(case_id: str, event: str, payload: dict[str, Any]) -> Non
     .. versionadded:: 0.1
     .. versionchanged:: 0.2
        ``due_recomputed``: a case's due dates moved when a year's holiday notice arrived.
+    .. versionchanged:: 0.3
+       ``submitted`` carries ``window`` and ``served_on``.
     """
 
 

@@ -162,6 +162,9 @@ class Item(Strict):
     committed_limit: TimeLimit
     materials: tuple[MaterialSpec, ...] = ()
     merges: tuple[Code, ...] = Field((), description="constituent items this item merges")
+    parallel: tuple[Code, ...] = Field(
+        (), description="parts handled in parallel by their own departments (三窗合一: one "
+        "application at one window fans out to each part; due when the latest part is)")
     joint_handling: bool = Field(
         False, description="handled jointly by several organs (统一办理、联合办理、集中办理, "
         "行政许可法 art. 26): 45 working days, +15 (art. 42)")
@@ -290,6 +293,34 @@ class ItemDecision(BaseModel):
     item: str
     time_limits: Limits
     due: Due = Field(default_factory=Due)
+    department: str | None = Field(None, description="the department that handles this part")
+    part_of: str | None = Field(None, description="the combined item (三窗合一) this item is "
+                                "a parallel part of; None for an item applied for itself")
+
+
+class Approver(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    item: str
+    department: str
+    body: str | None = Field(None, description="实施主体: the body that approves the item")
+    level: Level | None = None
+
+
+class Routing(BaseModel):
+    """前台综合受理、后台分类审批、统一窗口出件: where a case was accepted, who approves each
+    item, and where the result is handed out."""
+
+    model_config = ConfigDict(frozen=True)
+
+    accepted_at: Window | None = Field(
+        None, description="the accepting window; None: the department's own window")
+    approved_by: list[Approver]
+    routed_up: bool = Field(
+        False, description="accepted at a lower level than an approving body (routed upward)")
+    collect_at: str = Field(
+        description="where the result is handed out: the accepting window's code (统一窗口出件); "
+        "without a window: `online`, `bank` or `department` (the department's own window)")
 
 
 class Decision(BaseModel):
@@ -299,6 +330,11 @@ class Decision(BaseModel):
     received_on: date | None = Field(
         None, description="day the application counts as received: the submission day, or "
         "the next working day for a submission on a rest day; limits count from the day after")
+    served_on: date | None = Field(
+        None, description="day the hall served the applicant (the submission day in the "
+        "hall's zone): a Saturday at the weekend service (周末延时服务) stays a Saturday here, "
+        "while received_on is the next working day")
+    routing: Routing | None = None
     items: list[ItemDecision]
     time_limits: Limits
     due: Due = Field(default_factory=Due)

@@ -237,10 +237,12 @@ class Rulebook:
         return problems
 
     def match(self, doc: dict) -> list[Rule]:
-        """Rules that fire for one item's facts: priority, then file order."""
+        """Rules that fire for one item's facts, each once: priority, then file order."""
         if self.matcher is None:
             return []
-        hits = [self.by_name[n] for n in self.matcher.match(doc) if n in self.by_name]
+        # the engine reports a rule once per alternative of an `any` that holds
+        hits = [self.by_name[n] for n in dict.fromkeys(self.matcher.match(doc))
+                if n in self.by_name]
         return sorted(hits, key=lambda r: (r.priority, r.order))
 
     def in_force(self, day: date) -> list[tuple[RuleFile, str, int]]:

@@ -10,7 +10,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +29,22 @@ class _Spec(BaseModel):
 
 
 class Dues(_Spec):
-    legal: date | None = None
-    committed: date | None = None
+    """Due dates; a moment (``"2019-08-06T09:15:00+08:00"``) checks an office-hour due time,
+    a date only the day."""
+
+    legal: date | datetime | None = None
+    committed: date | datetime | None = None
     provisional: bool | None = Field(None, description="counted through an unpublished year")
+
+
+class RoutingSpec(_Spec):
+    """Where the case was accepted, who approves, where the result is collected."""
+
+    accepted_at: str | None = Field(None, description="the accepting window's code")
+    approved_by: list[str | None] | None = Field(
+        None, description="implementing bodies, in item order")
+    routed_up: bool | None = None
+    collect_at: str | None = None
 
 
 class Expect(_Spec):
@@ -44,7 +57,11 @@ class Expect(_Spec):
     required: list[str] | None = None
     supplement_by: date | None = None
     received_on: date | None = Field(None, description="the deemed receipt day")
+    served_on: date | None = Field(None, description="the day the hall served the applicant")
     due: Dues | None = None
+    item_due: dict[str, Dues] | None = Field(
+        None, description="item code -> its own due dates (the parts of 三窗合一)")
+    routing: RoutingSpec | None = None
     extension: int | None = Field(None, description="working days an extension may add")
     correction_notice_by: date | None = Field(
         None, description="last day for the correction notice (art. 32)")
@@ -179,24 +196,30 @@ def compare(expect: Expect, d: Decision) -> list[str]:
         "tolerated": sorted(m.material for m in d.tolerated),
         "required": sorted(m.material for m in d.required),
         "supplement_by": d.supplement_by, "received_on": d.received_on,
+        "served_on": d.served_on,
         "extension": d.extension.amount if d.extension else None,
         "correction_notice_by": d.correction_notice_by,
         "compression_rate": d.time_limits.compression_rate,
-        "due": Dues(legal=_day(d.due.legal), committed=_day(d.due.committed),
-                    provisional=d.due.provisional),
+        "due": d.due, "item_due": {i.item: i.due for i in d.items},
+        "routing": _routing(d),
     }
     out = []
     for field in ("outcome", "items", "waived", "tolerated", "required", "supplement_by",
-                  "received_on", "extension", "correction_notice_by", "compression_rate",
-                  "due"):
+                  "received_on", "served_on", "extension", "correction_notice_by",
+                  "compression_rate", "due", "item_due", "routing"):
         want = getattr(expect, field)
         if want is None:
             continue
         if field in ("tolerated", "required"):
             want = sorted(want)
         if field == "due":  # only the dates the case names
-            want, got[field] = (m.model_dump(include=want.model_fields_set)
-                                for m in (want, got[field]))
+            want, got[field] = _dues(want, got[field])
+        if field == "item_due":
+            pairs = {code: _dues(w, got[field].get(code)) for code, w in want.items()}
+            want, got[field] = ({c: p[i] for c, p in pairs.items()} for i in (0, 1))
+        if field == "routing":
+            got[field] = got[field] and got[field].model_dump(include=want.model_fields_set)
+            want = want.model_dump(include=want.model_fields_set)
         if want != got[field]:
             out.append(f"  {field}: expected {_show(want)}, got {_show(got[field])}")
     out += _rules("fired", expect.fired, fired, must=True)
@@ -207,6 +230,27 @@ def compare(expect: Expect, d: Decision) -> list[str]:
         if code not in flags:
             out.append(f"  flags: expected {code}, got {sorted(map(str, flags)) or 'none'}")
     return out
+
+
+def _dues(want: Dues, due: Any) -> tuple[dict, dict | None]:
+    """The dates a case names, beside the decision's: a day where it names a day."""
+    if due is None:
+        return want.model_dump(include=want.model_fields_set), None
+    got = {"legal": due.legal, "committed": due.committed, "provisional": due.provisional}
+    for key in ("legal", "committed"):
+        if not isinstance(getattr(want, key), datetime):
+            got[key] = _day(got[key])
+    return (want.model_dump(include=want.model_fields_set),
+            {k: v for k, v in got.items() if k in want.model_fields_set})
+
+
+def _routing(d: Decision) -> RoutingSpec | None:
+    r = d.routing
+    if r is None:
+        return None
+    return RoutingSpec(accepted_at=r.accepted_at.code if r.accepted_at else None,
+                       approved_by=[a.body for a in r.approved_by], routed_up=r.routed_up,
+                       collect_at=r.collect_at)
 
 
 def _rules(field: str, want: list[str] | None, have: set[str], must: bool) -> list[str]:

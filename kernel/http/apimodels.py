@@ -169,6 +169,12 @@ class CaseView(BaseModel):
         None, description="deemed receipt day: a rest day's submission counts from the next "
         "working day")
     region: str | None = Field(None, description="calendar region of every date of the case")
+    served_on: date | None = Field(
+        None, description="day the hall served the applicant: a Saturday of the weekend "
+        "service (周末延时服务) is that Saturday, though limits count from received_on")
+    routing: dict[str, Any] | None = Field(
+        None, description="accepted_at (the window), approved_by (each item's implementing "
+        "body), routed_up, collect_at (统一窗口出件)")
     due: dict[str, date | None]
     supplement_by: date | None
     grace_by: date | None

@@ -109,7 +109,10 @@ def prepare(kernel: Any, data: Any, key: str | None = None) -> Submission:
         "due_committed": _day(decision.due.committed), "due_legal": _day(decision.due.legal),
         "idempotency_key": key, "request_hash": digest(data) if key is not None else None,
         "updated_at": stamp, "decision_delivered_at": None, "decision_delivered_to": None}
-    kinds = [("submitted", {"channel": app.channel}),
+    # where and when the hall served the applicant (a Saturday stays a Saturday here)
+    served = {"channel": app.channel, "served_on": iso(decision.served_on),
+              "window": app.window.model_dump(mode="json") if app.window else None}
+    kinds = [("submitted", served),
              ("decided", {"outcome": decision.outcome})]
     if decision.notices:
         kinds.append(("notified", {

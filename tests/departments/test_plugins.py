@@ -106,6 +106,7 @@ def test_every_department_rule_is_shown_firing_by_a_yaml_case():
             fired |= set(case["expect"].get("fired", ()))
     rules = set()
     for path in [*(ROOT / "rules" / "natural_resources").glob("*.yaml"),
+                 *(ROOT / "rules" / "real_estate").glob("*.yaml"),
                  *(ROOT / "rules" / "common").glob("*.yaml")]:
         rules |= {r["id"] for r in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]}
     assert rules - fired == set()

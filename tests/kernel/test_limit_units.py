@@ -87,3 +87,30 @@ def test_office_hours_run_over_the_holiday(make_kernel, tmp_path):
     # the legal limit stays in working days, counted from the same day: 20th is 1 November
     assert decision.due.legal == date(2019, 11, 1) == calendar.add_working_days(
         date(2019, 9, 30), 20)
+
+
+ANY_RULE = """
+ruleset: units.any
+version: "1"
+department: units
+reference: 测试依据
+effective: {from: 2019-01-01}
+rules:
+  - id: either-unit
+    title: 任一条件成立
+    when: {any: [{fact: units.days, eq: true}, {fact: units.hours, eq: true}]}
+    then: [{flag: {code: either}}]
+"""
+
+
+def test_a_rule_fires_once_when_several_alternatives_of_its_any_hold(make_kernel, tmp_path):
+    (tmp_path / "any.yaml").write_text(ANY_RULE, encoding="utf-8")
+    kernel = make_kernel(entry_points=False, extra_plugins=[("units", Units())],
+                         rule_dirs=[tmp_path])
+    app = {"items": ["U-1"], "applicant": {"kind": "person", "name": "张三",
+                                           "id_number": "11010519491231002X"},
+           "submitted_at": "2019-08-05T10:00:00+08:00", "materials": ["U-M1"],
+           "facts": {"units.days": True, "units.hours": True}}
+    decision, _ = kernel.evaluate(app)
+    assert [t.rule for t in decision.trace if t.status == "fired"] == ["either-unit"]
+    assert [f["code"] for f in decision.flags] == ["either"]

@@ -69,8 +69,11 @@ async def _bad_requests(client, body):
     assert (await choice.json())["error"]["field"] == "on_error"
 
 
-def test_replay_over_http(tmp_path, make_kernel):
+def test_replay_over_http(tmp_path, make_kernel, monkeypatch):
+    # a history of items with tolerable materials, which the draft's tolerance changes
+    monkeypatch.setenv("ONETRIP_DISABLE_PLUGINS", "real_estate")
     history, draft = _setup(tmp_path)
+    monkeypatch.delenv("ONETRIP_DISABLE_PLUGINS")
     kernel = make_kernel(sandbox_dir=str(tmp_path / "replays"), sandbox_workers=1)
     body = {"cases": "2019.jsonl", "candidate": draft.name}
 
