@@ -13,6 +13,7 @@ most cases, so nearly every case is decided twice: the worst case for a replay.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import resource
 import shutil
@@ -26,6 +27,8 @@ from kernel.store import start_kernel
 from rules import RULES_DIR
 from sandbox.generate import write
 from sandbox.replay import ReplayOptions, replay
+
+print = functools.partial(print, flush=True)  # noqa: A001 - figures as they come, in a pipe too
 
 DRAFT = """\
 ruleset: bench.tolerance
@@ -88,7 +91,7 @@ def generate(path: Path, cases: int, then: bool = False, workers: int = 1) -> fl
         write(kernel, fh, cases=cases, year=2019, seed=1, then=then, workers=workers)
     took = time.perf_counter() - started
     kernel.close()
-    (path.parent / "gen.db").unlink()
+    (path.parent / "gen.db").unlink(missing_ok=True)
     return took
 
 
