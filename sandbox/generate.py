@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any, TextIO
 
 from kernel import Item
@@ -31,8 +32,14 @@ FIRMS = ("川中", "涪江", "遂州", "观音湖", "圣莲", "子昂", "船山"
 TRADES = ("食品", "建材", "电子", "物流", "锂电", "纺织", "置业", "医药")
 
 
+@lru_cache(maxsize=64)
+def _cumulative(table: tuple[tuple[Any, int], ...]) -> tuple[list[Any], list[int]]:
+    return [v for v, _ in table], list(accumulate(w for _, w in table))
+
+
 def _pick(rng: random.Random, table: tuple[tuple[Any, int], ...]) -> Any:
-    return rng.choices([v for v, _ in table], [w for _, w in table])[0]
+    values, cumulative = _cumulative(table)  # as rng.choices(values, weights) draws
+    return rng.choices(values, cum_weights=cumulative)[0]
 
 
 def person_id(rng: random.Random) -> str:
@@ -181,8 +188,11 @@ def _then(rows: list[dict[str, Any]]) -> str:
     return "".join(_line(r) for r in rows)
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _line(row: dict[str, Any]) -> str:
-    return json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return _ENCODE(row) + "\n"
 
 
 def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
