@@ -1,4 +1,9 @@
-"""onetrip kernel: the public API that plugins, the sandbox and tests import from."""
+"""onetrip kernel: the public API that plugins, the sandbox and tests import from.
+
+PYTEST_DONT_REWRITE: pytest marks this package for assertion rewriting because the test kit
+(``kernel.testkit``) is a pytest plugin of it; ``onetrip test`` has imported it already when
+pytest starts, and it holds no test assertions to rewrite.
+"""
 
 from importlib import import_module
 from typing import Any

@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kernel.models import Item, SpecialStep, TimeLimit, Waiver
+from kernel.models import Item, MaterialSpec, SpecialStep, TimeLimit, Waiver
+from kernel.sharing import SharingDirectory, issuer_in
 
 WaiveReason = Literal["data_sharing", "merged_duplicate", "commitment", "reuse"]
 
@@ -118,6 +119,8 @@ class FoldState:
 
     items: dict[str, Item]
     submitted: frozenset[str]
+    applicant_kind: str = "organisation"
+    sharing: SharingDirectory = field(default_factory=SharingDirectory)
     limits: dict[str, dict[str, TimeLimit]] = field(default_factory=dict)
     extensions: dict[str, TimeLimit] = field(default_factory=dict)  # item -> most allowed
     rejections: list[str] = field(default_factory=list)
@@ -133,17 +136,25 @@ class FoldState:
     accepted: bool = False
     part_of: dict[str, str] = field(default_factory=dict)  # part -> combined item (三窗合一)
 
-    def waive(self, material: str, reason: str, source: str | None) -> None:
+    def waive(self, material: str, reason: str, source: str | None,
+              system: str | None = None) -> None:
         """First reason wins, except that a merged duplicate (asked once, still asked) yields
         to a reason that spares the material altogether."""
         old = self.waived.get(material)
         if old is None or (old.reason == "merged_duplicate" and reason != "merged_duplicate"):
-            self.waived[material] = _waiver(material, reason, source)
+            self.waived[material] = _waiver(material, reason, source, system)
+
+    @cached_property
+    def applied_for(self) -> frozenset[str]:
+        """The case's items and their constituents: what this case will issue."""
+        return frozenset(c for i in self.items.values() for c in (i.code, *i.merges))
 
 
 @lru_cache(maxsize=4096)  # immutable values built from checked rule data
-def _waiver(material: str, reason: str, source: str | None) -> Waiver:
-    return Waiver.model_construct(material=material, reason=reason, source=source)
+def _waiver(material: str, reason: str, source: str | None,
+            system: str | None = None) -> Waiver:
+    return Waiver.model_construct(material=material, reason=reason, source=source,
+                                  system=system)
 
 
 def _reject(state: FoldState, p: Reason, item: Item) -> None:
@@ -180,11 +191,25 @@ def _waive(state: FoldState, p: Waive, item: Item) -> None:
         return
     for m in item.materials:
         if p.materials == "data_sharing" and m.shared_source:
-            state.waive(m.code, p.reason or "data_sharing", p.source or m.shared_source)
+            _share(state, p, m)
         elif p.materials == "commitment_replaceable" and m.commitment_replaceable:
             state.waive(m.code, p.reason or "commitment", p.source)
         elif isinstance(p.materials, tuple) and m.code in p.materials:
             state.waive(m.code, p.reason, p.source)
+
+
+def _share(state: FoldState, p: Waive, m: MaterialSpec) -> None:
+    """Waived for data sharing only through a directory entry for this applicant's kind. A
+    document this very case applies for does not exist yet: it is not fetched, nor asked of
+    the applicant, but taken from the case's own earlier result (``reuse``, naming the item)."""
+    entry = state.sharing.entry_for(m.shared_source, m.code, state.applicant_kind)
+    if entry is None:
+        return
+    issuer = issuer_in(entry, state.applied_for)
+    if issuer is not None:
+        state.waive(m.code, "reuse", issuer)
+    else:
+        state.waive(m.code, p.reason or "data_sharing", entry.id, entry.system)
 
 
 def _limits(state: FoldState, p: SetLimits, item: Item) -> None:

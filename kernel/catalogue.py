@@ -7,7 +7,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from kernel.models import Item
+from kernel.sharing import SharingDirectory
 from kernel.yamlsrc import Problem, SourceError, load
+
+_OTHER = object()
 
 
 class CatalogueFile(BaseModel):
@@ -29,8 +32,11 @@ class ItemRegistry:
         self.items: dict[str, Item] = {}
         self.owners: dict[str, str] = {}
         self.plugin = "kernel"  # set by the manager while a plugin's hook runs
-        self._asked: dict[str, tuple[Item, Item]] = {}  # code -> (item, as asked in person)
+        self._asked: dict[tuple, tuple[Item, Item]] = {}  # (code, …) -> (item, as asked)
+        self._conditions: dict[str, dict] = {}  # code -> {fact its materials name: values}
         self.sources: dict[str, tuple[str, int]] = {}  # code -> (catalogue file, line)
+        self.material_lines: dict[tuple[str, str], int] = {}  # (item, material) -> line
+        self.sharing = SharingDirectory()  # the data-sharing directory materials refer to
 
     def add(self, item: Item) -> None:
         if item.code in self.items:
@@ -54,16 +60,27 @@ class ItemRegistry:
             except ValueError as exc:
                 raise SourceError([Problem(source.path, line, str(exc))]) from None
             self.sources[item.code] = (str(source.path), line)
+            for j, m in enumerate(item.materials):
+                self.material_lines[item.code, m.code] = source.line_of(
+                    ("items", i, "materials", j))
 
-    def asked(self, item: Item, by_agent: bool) -> Item:
+    def asked(self, item: Item, by_agent: bool, facts: dict | None = None) -> Item:
         """``item`` with the materials this applicant is asked for: those asked of agents
-        only (授权委托书) are left out when the applicant applies in person."""
-        if by_agent:
-            return item
-        key = item.code
+        only (授权委托书) are left out when the applicant applies in person, and those
+        ``asked_when`` some applicant facts are left out when ``facts`` gives another value."""
+        facts = facts or {}
+        named = self._conditions.get(item.code)
+        if named is None:
+            named = self._conditions[item.code] = {
+                n: frozenset(v for m in item.materials for v in m.asked_when.get(n, ()))
+                for m in item.materials for n in m.asked_when}
+        # a value no material names keys as OTHER: the cache stays as small as the catalogue
+        key = (item.code, by_agent, *((facts[n] if facts[n] in values else _OTHER)
+                                      if n in facts else None for n, values in named.items()))
         found = self._asked.get(key)
         if found is None or found[0] is not item:
-            kept = tuple(m for m in item.materials if not m.agent_only)
+            kept = tuple(m for m in item.materials if (by_agent or not m.agent_only) and all(
+                n not in facts or facts[n] in values for n, values in m.asked_when.items()))
             found = self._asked[key] = (item, item if len(kept) == len(item.materials)
                                         else item.model_copy(update={"materials": kept}))
         return found[1]
@@ -86,14 +103,25 @@ class ItemRegistry:
 
     def lint(self) -> None:
         """Raise SourceError naming file:line of every item that lacks its
-        implementation-list record (实施清单): the hall publishes it for every item."""
+        implementation-list record (实施清单), and of every material whose shared_source
+        names no data-sharing directory entry for it."""
         problems = [
             Problem(*self.sources.get(code, (f"<plugin {self.owners[code]}>", 0)),
                     f"item {code} lacks its implementation-list fields (implementation: "
                     "code, body, level, handling, visits, fee, one_window, online)")
             for code, item in self.items.items() if item.implementation is None]
+        problems += self.sharing.problems(self._shared(), self.items)
         if problems:
             raise SourceError(problems)
+
+    def _shared(self) -> list[tuple[str, str, str | None, tuple[str, int]]]:
+        out = []
+        for code, item in self.items.items():
+            file, line = self.sources.get(code, (f"<plugin {self.owners[code]}>", 0))
+            out += [(code, m.code, m.shared_source,
+                     (file, self.material_lines.get((code, m.code), line)))
+                    for m in item.materials if m.shared_source]
+        return out
 
     def merged(self) -> list[Item]:
         """Items that merge constituents (computed once the catalogue is complete)."""

@@ -65,37 +65,79 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    """Every rule file, the catalogue and the plugins' own rules; errors exit 1."""
     from kernel.core import Kernel
+    from kernel.lint import lint
 
-    kernel = Kernel.start()  # no store: linting reads rule files only
     try:
-        dirs = [Path(p) for p in args.paths] or kernel.rule_dirs
-        book = kernel.load_rules(dirs)
-        kernel.items.lint()
-    except SourceError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+        kernel = Kernel.start()  # no store: linting reads rule files only
+    except PluginError as exc:  # a plugin's own rules that do not load stop its start-up
+        if isinstance(exc.exc, SourceError):
+            print(exc.exc, file=sys.stderr)
+            return 1
+        raise
+    try:
+        findings = lint(kernel, [Path(p) for p in args.paths] or None)
     finally:
         kernel.close()
-    print(f"{len(book.files)} rulesets, {len(book.rules)} rules, "
-          f"{len(kernel.items.items)} items: ok")
-    book.close()
+    for finding in findings:
+        print(finding, file=sys.stderr)
+    errors = sum(f.severity == "error" for f in findings)
+    if errors:
+        print(f"{errors} error(s), {len(findings) - errors} warning(s)")
+        return 1
+    print(f"{len(kernel.rulebook.files)} rulesets, {len(kernel.rulebook.rules)} rules, "
+          f"{len(kernel.items.items)} items, {len(kernel.own_rulebooks())} plugin rulebooks: "
+          f"ok ({len(findings)} warning(s))")
     return 0
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
+    """Every plugin with its version and distribution; a broken one says why (exit 1)."""
     from kernel.manager import describe
 
-    for row in describe(build_manager()):
-        print(f"{row['name']:<20} {row['version'] or '-':<8} {', '.join(row['hooks'])}")
-    return 0
+    rows = describe(build_manager(strict=False))
+    for row in rows:
+        what = (", ".join(row["hooks"]) if row["status"] == "ok"
+                else "BROKEN" + row["status"].removeprefix("broken"))
+        print(f"{row['name']:<20} {row['version'] or '-':<8} "
+              f"{row['distribution'] or '(not installed)':<22} {what}")
+    return 1 if any(row["status"] != "ok" for row in rows) else 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    """The plugins' facts and actions are registered; no kernel starts (nothing is opened)."""
+    from kernel.core import registries
     from kernel.schema import catalogue_schema, rules_schema
 
-    schema = rules_schema() if args.what == "rules" else catalogue_schema()
+    if args.what == "rules":
+        pm = build_manager()
+        _, facts, actions = registries(pm)
+        own = [b for _, books in call_each(pm, "onetrip_rulebooks", settings={})
+               for b in books or ()]
+        schema = rules_schema(actions, facts, own)
+    else:
+        schema = catalogue_schema()
     print(json.dumps(schema, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_facts(args: argparse.Namespace) -> int:
+    """The facts rules may name; no kernel starts."""
+    from kernel.core import registries
+    from kernel.schema import fact_rows
+
+    pm = build_manager()
+    _, facts, _ = registries(pm)
+    own = [b for _, books in call_each(pm, "onetrip_rulebooks", settings={}) for b in books or ()]
+    rows = fact_rows(facts, own)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        who = row["plugin"] + (", applicant" if row["applicant"] else "")
+        book = "" if row["rulebook"] == "cases" else f" [{row['rulebook']} rules]"
+        print(f"{row['name']:<34} {row['type']:<8} {who:<30} {row['description']}{book}")
     return 0
 
 
@@ -150,6 +192,21 @@ def after_calendar_load(args: argparse.Namespace, installed: Any) -> str | None:
     return f"{moved} open case(s) with new due dates"
 
 
+def cmd_new_plugin(args: argparse.Namespace) -> int:
+    from kernel.newplugin import check_name, write
+
+    why = check_name(args.name)
+    if why:
+        return _fail(f"{args.name!r}: {why}")
+    folder = Path(args.dir or f"onetrip-{args.name.replace('_', '-')}")
+    if folder.exists():
+        return _fail(f"{folder} exists; give another --dir")
+    for path in write(args.name, folder):
+        print(path)
+    print(f"next: cd {folder} && pip install -e '.[test]' && pytest")
+    return 0
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     try:
         from kernel.testkit import main as run
@@ -176,6 +233,10 @@ def parser(pm: Any = None) -> argparse.ArgumentParser:
     p = sub.add_parser("lint", help="check rule files; prints file:line: message")
     p.add_argument("paths", nargs="*", help="rule folders (default: those of the plugins)")
     p.set_defaults(func=cmd_lint)
+    p = sub.add_parser("new-plugin", help="write a department plugin package to start from")
+    p.add_argument("name", help="plugin name, also its fact namespace (e.g. housing)")
+    p.add_argument("--dir", help="folder to create (default: ./onetrip-NAME)")
+    p.set_defaults(func=cmd_new_plugin)
     p = sub.add_parser("test", help="run YAML decision cases with pytest")
     p.add_argument("paths", nargs="*", help="case files or folders (default: tests/cases)")
     p.set_defaults(func=cmd_test)
@@ -194,10 +255,14 @@ def parser(pm: Any = None) -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="ISO time with zone to sweep as of (default now)")
     p.add_argument("--db", help="database URL")
     p.set_defaults(func=cmd_sweep)
+    p = sub.add_parser("facts", help="list the facts rules may name: type, provider, meaning")
+    p.add_argument("--json", action="store_true", help="as JSON")
+    p.set_defaults(func=cmd_facts)
     p = sub.add_parser("schema", help="print a JSON Schema")
     p.add_argument("what", choices=["rules", "catalogue"])
     p.set_defaults(func=cmd_schema)
-    call_each(pm or build_manager(), "onetrip_cli", subparsers=sub)
+    # a broken plugin loses its own commands only: --help, plugins and the rest still work
+    call_each(pm or build_manager(strict=False), "onetrip_cli", subparsers=sub)
     return root
 
 

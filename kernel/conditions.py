@@ -20,6 +20,8 @@ them in plain decimals (see ``kernel.engine``).
 
 from __future__ import annotations
 
+import difflib
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
@@ -50,6 +52,19 @@ class Leaf(_Cond):
         None, alias="in")
     not_in: Annotated[tuple[Scalar, ...], Field(min_length=1, max_length=200)] | None = None
     exists: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_dates(cls, data: Any) -> Any:
+        """YAML reads 2019-07-01 as a date; facts hold days as integers (yyyymmdd)."""
+        if isinstance(data, dict):
+            for op, value in data.items():
+                for v in value if isinstance(value, list) else [value]:
+                    if isinstance(v, date):
+                        raise ValueError(
+                            f"{op}: {v.isoformat()} is a date, and facts hold days as integers"
+                            f" yyyymmdd (e.g. application.submitted_on): write {v:%Y%m%d}")
+        return data
 
     @model_validator(mode="after")
     def _one_operator(self) -> Leaf:
@@ -124,7 +139,7 @@ def check(cond: Any, facts: FactRegistry) -> list[str]:
     if not isinstance(cond, Leaf):
         return [p for c in _children(cond) for p in check(c, facts)]
     if cond.fact not in facts.specs:
-        return [f"unknown fact {cond.fact!r}"]
+        return [unknown_fact(cond.fact, facts)]
     if cond.op == "exists":
         return []
     values = cond.value if cond.op in ("in", "not_in") else (cond.value,)
@@ -141,6 +156,17 @@ def check(cond: Any, facts: FactRegistry) -> list[str]:
         problems.append(f"{cond.op}: {cond.fact} is a string; ordering compares numbers,"
                         " use in/eq for codes")
     return problems
+
+
+def unknown_fact(name: str, facts: FactRegistry) -> str:
+    """Why a fact is unknown: no loaded plugin provides it, and the nearest declared name."""
+    namespace = name.split(".", 1)[0]
+    owner = facts.owners.get(namespace)
+    who = "the kernel" if owner == "kernel" else f"plugin {owner}"
+    why = (f"{who} declares no such fact" if owner else
+           f"no loaded plugin provides facts {namespace}.*")
+    near = difflib.get_close_matches(name, list(facts.specs), n=1, cutoff=0.6)
+    return f"unknown fact {name!r}: {why}" + (f"; did you mean {near[0]}?" if near else "")
 
 
 def compile_condition(cond: Any, negate: bool = False) -> dict:

@@ -22,7 +22,7 @@ from kernel.decide import HALL_TZ, fold
 from kernel.facts import CaseContext, FactRegistry
 from kernel.manager import PluginError, build_manager, call_each, notify_each, plugin_calls
 from kernel.models import Application, Decision, Item, TraceEntry
-from kernel.rulebook import Rule, Rulebook
+from kernel.rulebook import OwnRulebook, Rule, Rulebook
 from rules import RULES_DIR
 
 log = logging.getLogger("onetrip.kernel")
@@ -100,23 +100,26 @@ class Kernel:
         ``open_db`` is how the store layer gives the kernel a database (see :attr:`db`).
         """
         pm = build_manager(extra=extra_plugins, disabled=disabled, entry_points=entry_points)
-        items, facts, actions = ItemRegistry(), FactRegistry(), ActionRegistry()
-        call_each(pm, "onetrip_register_items", items, items=items)
-        items.check()
-        for name, type_, text in KERNEL_FACTS:
-            facts.declare(name, type_, text)
-        call_each(pm, "onetrip_register_facts", facts, facts=facts)
-        call_each(pm, "onetrip_register_actions", actions, actions=actions)
+        items, facts, actions = registries(pm)
         overrides = [p for _, paths in call_each(pm, "onetrip_calendar_overrides")
                      for p in paths or ()]
         if rule_dirs is None:
             rule_dirs = [RULES_DIR / "common"] + [
-                Path(p) for _, dirs in call_each(pm, "onetrip_rule_dirs") for p in dirs or ()]
+                p for _, dirs in plugin_rule_dirs(pm) for p in dirs]
         calendar = calendars.china(overrides=tuple(overrides))
         kernel = cls(pm, items, facts, actions, rule_dirs, calendar, settings, open_db,
                      tuple(overrides))
         call_each(pm, "onetrip_startup", kernel=kernel)
         return kernel
+
+    def rule_dirs_by_plugin(self) -> list[tuple[str, list[Path]]]:
+        """Each plugin's rule folders (``onetrip_rule_dirs``); ``rules/common`` is the kernel's."""
+        return [("kernel", [RULES_DIR / "common"]), *plugin_rule_dirs(self.pm)]
+
+    def own_rulebooks(self) -> list[OwnRulebook]:
+        """The rulebooks plugins keep beside the kernel's (``onetrip_rulebooks``)."""
+        return [book for _, books in call_each(self.pm, "onetrip_rulebooks",
+                                               settings=self.settings) for book in books or ()]
 
     def load_rules(self, dirs: list[Path] | None = None) -> Rulebook:
         """Build a rulebook from ``dirs`` (default: the kernel's); raises SourceError."""
@@ -188,7 +191,7 @@ class Kernel:
         app = self.application(data)
         calendar = self.calendar_for(app.region)
         items, merge_notes = self.items.resolve(app.items)
-        items = tuple(self.items.asked(i, app.agent is not None) for i in items)
+        items = tuple(self.items.asked(i, app.agent is not None, app.facts) for i in items)
         for name, value in app.facts.items():
             spec = self.facts.specs.get(name)
             if spec is None or not spec.applicant:
@@ -218,7 +221,8 @@ class Kernel:
         app = case.ctx.application
         state = FoldState(items={i.code: i for i in case.ctx.items},
                           submitted=frozenset(app.materials),
-                          part_of=self.items.parts_of(app.items))
+                          part_of=self.items.parts_of(app.items),
+                          applicant_kind=app.applicant.kind, sharing=self.items.sharing)
         book = rulebook or self.rulebook
         trace = []
         for (item, _), rules in zip(case.documents, matched or self.match(case, book),
@@ -288,6 +292,24 @@ class Kernel:
             if failed and rule.in_force(day):
                 out.append(_entry(rule, None, down[failed[0]]))
         return out
+
+
+def registries(pm: pluggy.PluginManager) -> tuple[ItemRegistry, FactRegistry, ActionRegistry]:
+    """The catalogue, facts and actions every plugin registers; raises PluginError."""
+    items, facts, actions = ItemRegistry(), FactRegistry(), ActionRegistry()
+    call_each(pm, "onetrip_register_items", items, items=items)
+    items.check()
+    facts.reserved = {n for n, p in pm.list_name_plugin() if p is not None}
+    for name, type_, text in KERNEL_FACTS:
+        facts.declare(name, type_, text)
+    call_each(pm, "onetrip_register_facts", facts, facts=facts)
+    call_each(pm, "onetrip_register_actions", actions, actions=actions)
+    return items, facts, actions
+
+
+def plugin_rule_dirs(pm: pluggy.PluginManager) -> list[tuple[str, list[Path]]]:
+    return [(name, [Path(p) for p in dirs or ()])
+            for name, dirs in call_each(pm, "onetrip_rule_dirs")]
 
 
 def _item_facts(item: Item, app: Application) -> dict[str, Any]:

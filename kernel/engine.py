@@ -11,7 +11,8 @@ refuses exponent notation (``1e-05`` is error 204) but reads ``0.00001`` as the 
 double, so :func:`dumps` writes every float that way.
 
 When the core refuses a ruleset, each rule is tried alone so that :class:`MatchError`
-names the rules it refuses; the usual one is a condition past :data:`MAX_GROUPS`.
+names the rules it refuses; the usual one is a condition past :data:`MAX_GROUPS`. A ruleset
+that would hang the core (past :data:`MAX_FANOUT`) is refused before it is built.
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ _names = itertools.count()
 # creation. Measured on 2.0.28: 15 pass and 16 fail, whatever the nesting. The guard
 # takes one, so an expression given to the Matcher may have 14.
 MAX_GROUPS = 15
+# The core keeps the tests that may follow one test in an open-addressing table of 512
+# slots (NEXT_BUCKET_LENGTH in its rete.h) and probes it without a bound: the 513th
+# different test after one test never finishes building the ruleset, and with 512 the first
+# fact that reaches that test never finishes matching; both hold the GIL, so the process
+# stalls. Measured on 2.0.28: 511 build and match. Tests that follow one test are the
+# alternatives of an any/in, and the next conditions of every rule sharing the leading ones
+# (all rules share the guard and, per file, the effective dates).
+MAX_FANOUT = 511
 
 
 class MatchError(RuntimeError):
@@ -55,6 +64,70 @@ def groups(expr: Any) -> int:
     if isinstance(expr, list):
         return sum(map(groups, expr))
     return 0
+
+
+class _Node:
+    """A test in the core's network, as :func:`too_wide` rebuilds it."""
+
+    __slots__ = ("next", "nex")
+
+    def __init__(self) -> None:
+        self.next: dict[tuple, tuple[_Node, str]] = {}  # test → (node, the rule adding it)
+        self.nex: dict[tuple, _Node] = {}  # $nex tests: a separate short list in the core
+
+
+def _test(expr: dict) -> tuple:
+    ((key, value),) = expr.items()
+    if not key.startswith("$"):
+        key, value = "$eq", {key: value}
+    ((name, operand),) = value.items()
+    return key, name, type(operand).__name__, operand  # 1, 1.0 and true are different tests
+
+
+def _link(expr: dict, parent: _Node, rule: str) -> _Node:
+    """Add ``expr`` below ``parent`` as the core does: an $and is a chain of shared tests, an
+    $or a new node that each alternative (hung below ``parent``) leads to."""
+    if "$and" in expr:
+        for part in expr["$and"]:
+            parent = _link(part, parent, rule)
+        return parent
+    if "$or" in expr:
+        for part in expr["$or"]:
+            _link(part, parent, rule)
+        return _Node()
+    key = _test(expr)
+    if key[0] == "$nex":
+        return parent.nex.setdefault(key, _Node())
+    return parent.next.setdefault(key, (_Node(), rule))[0]
+
+
+def too_wide(definition: dict[str, dict]) -> dict[str, str]:
+    """Rules that would give one test more than :data:`MAX_FANOUT` followers, and why.
+
+    Names the rule adding the first follower past the limit, at each test where it is passed.
+    """
+    root, nodes = _Node(), []
+    for name, rule in definition.items():
+        for part in rule["all"]:
+            ((_alias, expr),) = part.items()
+            _link(expr, root, name)
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack += [n for n, _ in node.next.values()] + list(node.nex.values())
+    out: dict[str, str] = {}
+    for node in nodes:
+        if len(node.next) > MAX_FANOUT:
+            owners = [rule for _, rule in node.next.values()]
+            others = len(set(owners)) - 1
+            out.setdefault(owners[MAX_FANOUT], (
+                f"{len(node.next)} different conditions follow one condition once compiled ("
+                + (f"with {others} other rule(s) sharing its leading conditions" if others
+                   else "its alternatives")
+                + f"); the engine takes at most {MAX_FANOUT}, more hang it: split the any/in, "
+                "or lead with a condition the rules do not share"))
+    return out
 
 
 def _number(x: float) -> str:
@@ -130,6 +203,10 @@ class Matcher:
             for name, (expr, pri) in rules.items()
         }
         definition[_WARMUP] = {"all": [{"m": {_WARMUP: 1}}]}
+        wide = too_wide(definition)
+        if wide:  # building it would never finish
+            raise MatchError("durable_rules would hang on this ruleset: "
+                             + "; ".join(f"{k}: {v}" for k, v in wide.items()), wide)
         self.name = _name()
         try:
             self.handle = dre.create_ruleset(self.name, dumps(definition))

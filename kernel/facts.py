@@ -45,6 +45,7 @@ class FactRegistry:
         self.specs: dict[str, FactSpec] = {}
         self.owners: dict[str, str] = {}
         self.plugin = "kernel"  # set by the manager while a plugin's hook runs
+        self.reserved: set[str] = set()  # plugin names: each is its own plugin's namespace
 
     def declare(self, name: str, type: FactType, description: str, applicant: bool = False):
         if not NAME_RE.fullmatch(name):
@@ -52,9 +53,14 @@ class FactRegistry:
         if type not in _PY:
             raise ValueError(f"fact {name}: type must be one of {sorted(_PY)}")
         namespace = name.split(".", 1)[0]
-        owner = self.owners.setdefault(namespace, self.plugin)
+        owner = namespace if namespace in self.reserved else self.owners.get(namespace,
+                                                                             self.plugin)
         if owner != self.plugin:
-            raise ValueError(f"fact {name}: namespace {namespace!r} belongs to plugin {owner}")
+            why = "its own name" if owner == namespace else "it declared it first"
+            raise ValueError(f"fact {name}: namespace {namespace!r} belongs to plugin {owner} "
+                             f"({why}); plugin {self.plugin} may name its facts "
+                             f"{self.plugin}.<field>")
+        self.owners[namespace] = owner
         if name in self.specs:
             raise ValueError(f"fact {name} is declared twice")
         if len(self.specs) >= MAX_FACTS:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from pathlib import Path
 
     from kernel.actions import ActionRegistry
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from kernel.facts import CaseContext, FactRegistry
     from kernel.models import Decision
     from kernel.routes import Route
+    from kernel.rulebook import OwnRulebook
 
 PROJECT = "onetrip"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -63,6 +65,25 @@ def onetrip_rule_dirs() -> list[Path]:
     Called at start-up and at every rule reload; results of all plugins are joined.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def onetrip_rulebooks(settings: dict[str, Any]) -> list[OwnRulebook]:
+    """Return the rulebooks this plugin keeps beside the kernel's, so that ``onetrip lint``
+    checks their files and ``onetrip schema rules`` lists their facts and actions.
+
+    For rules about something other than applications (the OA plugin's rules decide
+    documents' steps): each :class:`kernel.rulebook.OwnRulebook` names its folders, its own
+    :class:`~kernel.facts.FactRegistry` and :class:`~kernel.actions.ActionRegistry`, and the
+    integer yyyymmdd fact that picks the versions in force. Called by lint and schema
+    commands and by the test kit's conformance check, never on the request path; it may be
+    called before ``onetrip_startup``.
+
+    :param settings: the kernel settings (e.g. a configured folder for these rules); an
+        empty mapping when no kernel is started.
+
+    .. versionadded:: 0.3
     """
 
 
@@ -122,7 +143,7 @@ def onetrip_case_event(case_id: str, event: str, payload: dict[str, Any]) -> Non
     :param case_id: the stored case's id.
     :param event: one of ``submitted, decided, notified, supplemented, re_notified,
         resumed, paused, clock_resumed, extended, correction_notified, deemed_accepted,
-        completed, terminated, due_recomputed``.
+        completed, terminated, due_recomputed, timer_failed``.
     :param payload: the event's JSON payload as stored: always ``applicant`` (kind,
         name, identifier), ``items`` and ``at`` (when it happened, ISO 8601, which under
         ``onetrip sweep --as-of`` is that time, not the wall clock). A notice given to the
@@ -134,7 +155,10 @@ def onetrip_case_event(case_id: str, event: str, payload: dict[str, Any]) -> Non
         ``due_recomputed`` (a holiday notice settled a year the dates were counted through
         provisionally) has ``old`` and ``new``, each with ``due_committed``, ``due_legal``,
         ``supplement_by``, ``grace_by`` and ``correction_notice_by`` (ISO dates or null),
-        and ``provisional_years`` the new dates still count through.
+        and ``provisional_years`` the new dates still count through. ``timer_failed`` (a
+        timer given up after its last attempt) has ``timer``, ``kind``, ``attempts`` and
+        ``error``. A ``supplemented`` recorded after a re-notice it had beaten has
+        ``handed_in_at`` and ``in_time: true``.
 
     Called after the event is committed; never in the sandbox. Delivery is at least once
     (see ``kernel.store.outbox``): an event is marked delivered to a plugin only after its call
@@ -147,6 +171,7 @@ def onetrip_case_event(case_id: str, event: str, payload: dict[str, Any]) -> Non
        ``due_recomputed``: a case's due dates moved when a year's holiday notice arrived.
     .. versionchanged:: 0.3
        ``submitted`` carries ``window`` and ``served_on``.
+       ``timer_failed``; ``supplemented`` may carry ``handed_in_at`` and ``in_time``.
     """
 
 
@@ -182,6 +207,25 @@ def onetrip_web_routes(kernel: Any) -> list[Route]:
     .. versionadded:: 0.1
     .. versionchanged:: 0.2
         Returns route declarations; it no longer receives the aiohttp application.
+    """
+
+
+@hookspec
+def onetrip_sweep(kernel: Any, as_of: datetime, thresholds: dict[str, int]) -> None:
+    """Do a plugin's periodic work when the sweeper runs (e.g. raise early warnings).
+
+    Called after each sweep has fired the due timers and redelivered what plugins had not
+    taken: by every server process every ``sweep_interval`` seconds, and by ``onetrip
+    sweep``. Several processes may sweep at once, so the work must be idempotent (key what
+    you record). Runs off the event loop; an exception is logged and the next plugin is
+    called. Never called in the sandbox.
+
+    :param kernel: the kernel whose store was swept (``kernel.db`` is open).
+    :param as_of: the moment swept as of (aware; ``onetrip sweep --as-of`` gives a past one).
+    :param thresholds: working days left that raise a warning (预警), ``{"yellow": 5,
+        "red": 2}`` unless the server config's ``warnings`` says otherwise.
+
+    .. versionadded:: 0.3
     """
 
 

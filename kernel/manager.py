@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
+import importlib
+import importlib.metadata
 import logging
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import pluggy
@@ -22,9 +27,10 @@ DISABLE_ENV = "ONETRIP_DISABLE_PLUGINS"
 class PluginError(RuntimeError):
     """A plugin raised inside a hook; names both."""
 
-    def __init__(self, plugin: str, hook: str, exc: BaseException):
-        self.plugin, self.hook, self.exc = plugin, hook, exc
-        super().__init__(f"plugin {plugin} failed in {hook}: {type(exc).__name__}: {exc}")
+    def __init__(self, plugin: str, hook: str, exc: BaseException, origin: Any = None):
+        self.plugin, self.hook, self.exc, self.origin = plugin, hook, exc, origin
+        where = f" ({origin})" if origin else ""
+        super().__init__(f"plugin {plugin}{where} failed in {hook}: {type(exc).__name__}: {exc}")
 
 
 def disabled_from_env() -> set[str]:
@@ -37,29 +43,102 @@ def _instance(obj: Any) -> Any:
     return factory() if isinstance(factory, type) else factory
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where an installed plugin comes from: its entry point and distribution."""
+
+    entry_point: str  # "housing = onetrip_housing"
+    distribution: str | None = None
+    version: str | None = None
+
+    def __str__(self) -> str:
+        dist = f" {self.version}" if self.version else ""
+        dist = f", distribution {self.distribution}{dist}" if self.distribution else ""
+        return f"entry point {ENTRY_POINT_GROUP}: {self.entry_point}{dist}"
+
+
+class PluginContractError(PluginError):
+    """A plugin breaks the hook contract at start-up; names the plugin and where it comes from."""
+
+    def __init__(self, plugin: str, problem: str, origin: Origin | None = None):
+        self.plugin, self.hook, self.problem, self.origin = plugin, "start-up", problem, origin
+        self.exc = None
+        where = f" ({origin})" if origin else ""
+        RuntimeError.__init__(self, f"plugin {plugin}{where}: {problem} (to start without "
+                              f"it: {DISABLE_ENV}={plugin})")
+
+
+class Manager(pluggy.PluginManager):
+    """pluggy's manager, remembering each installed plugin's origin and the broken ones."""
+
+    def __init__(self) -> None:
+        super().__init__(hookspecs.PROJECT)
+        self.add_hookspecs(hookspecs)
+        self.origins: dict[str, Origin] = {}
+        self.broken: dict[str, PluginContractError] = {}
+
+
 def build_manager(extra: Iterable[tuple[str, Any]] = (), disabled: set[str] | None = None,
-                  entry_points: bool = True) -> pluggy.PluginManager:
+                  entry_points: bool = True, strict: bool = True) -> Manager:
     """A fresh manager with the ``extra`` (name, plugin) pairs, then the entry-point plugins.
 
     Names in ``disabled`` (default: ``$ONETRIP_DISABLE_PLUGINS``) are blocked. An extra
-    plugin takes precedence over an entry point of the same name.
+    plugin takes precedence over an entry point of the same name. A plugin that cannot be
+    imported or breaks the hook contract raises :class:`PluginContractError`; with
+    ``strict=False`` it is left out and kept in ``pm.broken`` (``--help``, ``plugins``).
     """
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
+    pm = Manager()
     for name in disabled_from_env() if disabled is None else disabled:
         log.info("plugin %s is disabled", name)
         pm.set_blocked(name)
     for name, obj in extra:
         if not pm.is_blocked(name):
-            pm.register(_instance(obj), name=name)
+            _add(pm, name, lambda obj=obj: obj, None, strict)
     if entry_points:
-        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-        for name, obj in [(n, p) for n, p in pm.list_name_plugin() if p is not None]:
-            if isinstance(getattr(obj, "Plugin", None), type):  # a module: use a fresh Plugin
-                pm.unregister(obj)
-                pm.register(obj.Plugin(), name=name)
-    pm.check_pending()
+        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
+                continue
+            dist = getattr(ep, "dist", None)
+            origin = Origin(f"{ep.name} = {ep.value}", dist and dist.metadata["Name"],
+                            dist and dist.version)
+            _add(pm, ep.name, ep.load, origin, strict)
     return pm
+
+
+def _add(pm: Manager, name: str, load: Callable[[], Any], origin: Origin | None,
+         strict: bool) -> None:
+    try:
+        plugin = _instance(load())
+        unknown = contract_problems(plugin)
+        if unknown:
+            raise PluginContractError(name, "; ".join(unknown), origin)
+        pm.register(plugin, name=name)
+    except Exception as exc:
+        if not isinstance(exc, PluginContractError):
+            why = (str(exc) if isinstance(exc, pluggy.PluginValidationError)
+                   else f"cannot be loaded: {type(exc).__name__}: {exc}")
+            exc = PluginContractError(name, why, origin)
+        if strict:
+            raise exc from None
+        log.error("%s", exc)
+        pm.broken[name] = exc
+        return
+    if origin is not None:
+        pm.origins[name] = origin
+
+
+def contract_problems(plugin: Any) -> list[str]:
+    """Hook implementations (``@hookimpl``) naming no hook, each with the nearest hook name."""
+    hooks = [n for n in dir(hookspecs) if n.startswith(hookspecs.PROJECT + "_")]
+    out = []
+    for attr in dir(plugin):
+        method = getattr(type(plugin), attr, None) or getattr(plugin, attr, None)
+        if attr in hooks or getattr(method, hookspecs.PROJECT + "_impl", None) is None:
+            continue
+        near = difflib.get_close_matches(attr, hooks, n=1, cutoff=0.6)
+        out.append(f"{attr} is not a hook" + (f"; did you mean {near[0]}?" if near else
+                                              " (see kernel/hookspecs.py)"))
+    return out
 
 
 def _wraps(impl: Any) -> bool:
@@ -106,7 +185,7 @@ def call_each(pm: pluggy.PluginManager, hook: str, registry: Any = None,
         try:
             out.append((name, call(**kwargs)))
         except Exception as exc:
-            raise PluginError(name, hook, exc) from exc
+            raise PluginError(name, hook, exc, getattr(pm, "origins", {}).get(name)) from exc
         finally:
             if registry is not None:
                 registry.plugin = "kernel"
@@ -123,14 +202,25 @@ def notify_each(pm: pluggy.PluginManager, hook: str, **kwargs: Any) -> None:
 
 
 def describe(pm: pluggy.PluginManager) -> list[dict[str, Any]]:
-    """Name, version and implemented hooks of every registered plugin."""
-    import importlib
-
+    """Name, distribution, version and hooks of every plugin; broken ones with their problem."""
+    origins: dict[str, Origin] = getattr(pm, "origins", {})
     rows = []
     for name, plugin in [(n, p) for n, p in pm.list_name_plugin() if p is not None]:
         hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or ())
-        version = getattr(plugin, "version", None) or getattr(
-            importlib.import_module(type(plugin).__module__), "__version__", None)
-        rows.append({"name": name, "version": version, "hooks": hooks,
-                     "doc": (type(plugin).__doc__ or "").strip().splitlines()[0:1]})
+        origin = origins.get(name)
+        module = plugin if isinstance(plugin, ModuleType) else importlib.import_module(
+            type(plugin).__module__)
+        own = getattr(plugin, "version", None) or getattr(module, "__version__", None)
+        doc = plugin.__doc__ if plugin is module else type(plugin).__doc__
+        rows.append({"name": name, "version": own or (origin and origin.version), "hooks": hooks,
+                     "distribution": origin and _dist(origin), "status": "ok",
+                     "doc": (doc or "").strip().splitlines()[0:1]})
+    for name, err in getattr(pm, "broken", {}).items():
+        rows.append({"name": name, "version": err.origin and err.origin.version, "hooks": [],
+                     "distribution": err.origin and _dist(err.origin),
+                     "status": f"broken: {err.problem}", "doc": []})
     return rows
+
+
+def _dist(origin: Origin) -> str | None:
+    return origin.distribution and f"{origin.distribution} {origin.version or ''}".strip()

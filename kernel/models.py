@@ -30,6 +30,7 @@ SPECIAL_STEPS: tuple[str, ...] = SpecialStep.__args__
 Name = Annotated[str, StringConstraints(max_length=200)]
 Unit = Literal["working_days", "calendar_days", "office_hours", "on_the_spot"]
 FactValue = bool | int | float | str
+FactName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")]
 # From 1910 the hall's zone has a whole-minute offset (Shanghai kept local mean time,
 # +08:05:43, until 1901); to 2999 a moment moved to any offset is still a valid date.
 YEARS = (1910, 2999)
@@ -102,10 +103,15 @@ class MaterialSpec(Strict):
     name: str
     role: Literal["main", "secondary"] = "main"
     tolerable: bool = False
-    shared_source: str | None = Field(None, description="data-sharing source that supplies it")
+    shared_source: str | None = Field(
+        None, description="the data-sharing directory entry (政务信息资源共享目录) that lets the "
+        "government fetch it; lint checks it exists and supplies this material")
     commitment_replaceable: bool = False
     agent_only: bool = Field(
         False, description="asked only when an agent applies for the applicant (授权委托书)")
+    asked_when: dict[FactName, Annotated[tuple[FactValue, ...], Field(min_length=1)]] = Field(
+        default_factory=dict, description="asked only when each of these applicant facts has "
+        "one of its values; a fact the application does not give leaves the material asked")
 
     @model_validator(mode="after")
     def _main_is_never_tolerable(self) -> MaterialSpec:
@@ -243,7 +249,9 @@ class Waiver(BaseModel):
 
     material: str
     reason: Literal["data_sharing", "merged_duplicate", "commitment", "reuse"]
-    source: str | None = None
+    source: str | None = Field(None, description="data_sharing: the directory entry's id; "
+                               "merged_duplicate: the item whose copy is kept")
+    system: str | None = Field(None, description="data_sharing: the system that supplies it")
 
 
 class Missing(BaseModel):

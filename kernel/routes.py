@@ -17,7 +17,7 @@ from kernel.core import InputError
 
 __all__ = ["BadRequest", "Busy", "Conflict", "InputError", "NotFound", "Route", "RouteError",
            "TooLarge", "parse_json", "parse_query"]
-GRANTS = ("public", "read", "cases", "rules", "sandbox", "admin")
+GRANTS = ("public", "read", "cases", "rules", "sandbox", "supervise", "admin")
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,8 @@ def parse_json(raw: bytes, model: type[BaseModel] | None = None,
 
 def parse_query(query: Mapping[str, str], model: type[BaseModel]) -> Any:
     """Query parameters validated by ``model``; a parameter given twice is an error."""
-    repeated = [name for name, n in Counter(query.keys()).items() if n > 1]
+    # items(), not keys(): multidict 7's keys() lists a repeated name once
+    repeated = [name for name, n in Counter(k for k, _ in query.items()).items() if n > 1]
     if repeated:
         raise InputError(repeated[0], f"give {repeated[0]} once")
     for name, value in query.items():

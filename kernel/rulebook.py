@@ -20,10 +20,11 @@ from kernel.actions import ActionRegistry
 from kernel.conditions import Condition, attr, check, compile_condition, facts_of
 from kernel.engine import Matcher, MatchError
 from kernel.facts import FactRegistry
-from kernel.yamlsrc import Problem, Source, SourceError, load
+from kernel.yamlsrc import RULE_FILES, Problem, Source, SourceError, load
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
 SUBMITTED_ON = "application.submitted_on"  # integer yyyymmdd: dates compare as numbers
+CASE_DIR = "cases"  # a rule folder's YAML cases (kernel.cases)
 
 
 class _Spec(BaseModel):
@@ -117,6 +118,8 @@ def _parse(source: Source, facts: FactRegistry, actions: ActionRegistry, loaded:
                 continue
             ((name, params),) = item.items()
             if name not in actions.actions:
+                if not runnable:  # an action of a required plugin that is not loaded
+                    continue
                 problems.append(Problem(source.path, source.line_of(loc),
                                         f"unknown action {name!r}"))
                 continue
@@ -174,6 +177,31 @@ def _refused(exc: MatchError, rules: list[Rule], files: list[tuple[RuleFile, str
                    for _, path, line in files]
 
 
+def rule_paths(dirs: list[Path]) -> list[Path]:
+    """The rule files below ``dirs`` (folders or files); a ``cases`` folder holds the rules'
+    YAML cases (``kernel.cases``), not rules."""
+    return [p for d in map(Path, dirs)
+            for p in (sorted(q for q in d.rglob("*.y*ml")
+                             if CASE_DIR not in q.relative_to(d).parts[:-1])
+                      if d.is_dir() else [d])]
+
+
+@dataclass(frozen=True)
+class OwnRulebook:
+    """Rules a plugin keeps beside the kernel's, about something other than applications
+    (e.g. OA documents), with their own facts, actions and date fact."""
+
+    name: str
+    dirs: tuple[Path, ...]
+    facts: FactRegistry
+    actions: ActionRegistry
+    date_fact: str
+
+    def load(self, loaded: set[str]) -> Rulebook:
+        """The rulebook of these folders; raises SourceError with file:line."""
+        return Rulebook.load(list(self.dirs), self.facts, self.actions, loaded, self.date_fact)
+
+
 class Rulebook:
     """All rulesets found in some folders, compiled into one matcher."""
 
@@ -203,12 +231,11 @@ class Rulebook:
         ``date_fact`` (integer yyyymmdd) picks the rulesets in force; plugins that match
         something other than applications (e.g. documents) name their own.
         """
-        paths = [p for d in map(Path, dirs)
-                 for p in (sorted(d.rglob("*.y*ml")) if d.is_dir() else [d])]
+        paths = rule_paths(dirs)
         files, rules, skipped, problems = [], [], [], []
         for path in paths:
             try:
-                source = load(path)
+                source = load(path, limits=RULE_FILES)
             except SourceError as exc:
                 problems += exc.problems
                 continue

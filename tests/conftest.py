@@ -12,6 +12,8 @@ from sqlalchemy import create_engine, text
 from kernel.store import start_kernel
 
 # The kernel's own pytest plugin: YAML decision cases in tests/cases, plugin-author fixtures.
+# Its pytest11 entry point loads it under this same name; naming it here also covers a
+# checkout whose stale onetrip.egg-info (old setuptools) hides the installed entry points.
 pytest_plugins = ("kernel.testkit", "pytester")
 
 PG_ENV = "ONETRIP_TEST_PG"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
 from kernel.models import Code, Day, Decision, Moment, Strict, TimeLimit
 
@@ -158,6 +158,15 @@ class EventView(BaseModel):
     payload: dict[str, Any]
 
 
+class Undelivered(BaseModel):
+    what: Literal["decision", "event"]
+    seq: int | None = Field(None, description="the event's seq; none for the decision")
+    attempts: int
+    last_error: str
+    first_failed_at: datetime
+    retry_at: datetime
+
+
 class CaseView(BaseModel):
     id: str
     state: str
@@ -188,6 +197,9 @@ class CaseView(BaseModel):
     decision: Decision
     rulesets: list[dict[str, str]]
     events: list[EventView]
+    undelivered: list[Undelivered] = Field(
+        [], description="the decision or events some plugin failed to take, each with its "
+        "attempts, last error and next try (retried with backoff, the others unaffected)")
 
 
 class CaseSummary(BaseModel):
@@ -207,8 +219,20 @@ class CaseList(BaseModel):
 class PluginInfo(BaseModel):
     name: str
     version: str | None
+    distribution: str | None = Field(
+        None, description="the installed distribution and its version, for an entry point")
+    status: str = Field("ok", description="ok, or broken: why (it is not loaded)")
     hooks: list[str] = Field(description="the hooks it implements")
     doc: list[str] = Field(description="the first line of its docstring, if any")
+
+
+class FactInfo(BaseModel):
+    name: str
+    type: Literal["string", "integer", "boolean", "number"]
+    description: str
+    plugin: str = Field(description="who provides it: kernel, or a plugin's name")
+    applicant: bool = Field(description="applicants may supply it in the application's facts")
+    rulebook: str = Field(description="cases (the kernel's rules), or a plugin's own rulebook")
 
 
 class SubmitHeaders(BaseModel):
@@ -224,15 +248,71 @@ class Health(BaseModel):
 
 
 class RulesChanged(BaseModel):
-    """The audit record of a ruleset written over the API."""
+    """The audit record of a ruleset written over the API: one revision."""
 
+    id: int | None = None
     ruleset: str
+    revision: int | None = Field(None, description="1, 2, ... per ruleset")
+    action: str = Field("put", description="put, rollback, or baseline (the file as it was "
+                        "before the first change)")
     version: str
     department: str
     file: str
     hash: str = Field(description="sha256 of the file as written")
-    author: str
+    author: str = Field(description="the person the token's config names (name), else its role")
     at: datetime
+    reason: str | None = None
+
+
+class RevisionInfo(RulesChanged):
+    can_roll_back: bool = Field(description="its text was kept (revisions since versions)")
+
+
+class InForce(BaseModel):
+    version: str
+    file: str
+    hash: str = Field(description="sha256 of the file")
+    effective_from: date
+    effective_until: date | None
+
+
+class RulesetVersions(BaseModel):
+    ruleset: str
+    in_force: list[InForce] = Field(description="the ruleset's files the rules load now")
+    revisions: list[RevisionInfo] = Field(description="every change over the API, oldest first")
+
+
+class ReasonQuery(Strict):
+    reason: str | None = Field(None, max_length=500, description="why the rules change")
+
+
+class RulesetQuery(Strict):
+    on: Day | None = Field(None, description="the day in force (default: today)")
+    version: str | None = Field(None, max_length=40, description="this version's file instead")
+
+
+def _whole(value: Any) -> Any:
+    """JSON's 3.0 is the whole number 3 (JSON Schema's integer)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+class RollbackRequest(Strict):
+    to: Annotated[int, BeforeValidator(_whole)] = Field(
+        ge=1, le=10**9, description="the revision to make live again")
+    reason: str | None = Field(None, max_length=400)
+
+
+class AuditQuery(Strict):
+    ruleset: str | None = Field(None, max_length=80)
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=10**9)
+
+
+class AuditPage(BaseModel):
+    entries: list[RulesChanged] = Field(description="newest first")
+    total: int
+    limit: int
+    offset: int
 
 
 class RulesetInfo(BaseModel):

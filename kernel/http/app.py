@@ -16,7 +16,7 @@ from kernel.http import apimodels as m
 from kernel.http import views as v
 from kernel.http.auth import ServerConfig, TokenTable
 from kernel.http.crosssite import cross_site
-from kernel.http.errors import error, errors
+from kernel.http.errors import error, errors, protocol_errors_as_json
 from kernel.http.groupcommit import writer
 from kernel.http.openapi import docs_page, openapi
 from kernel.http.views import KERNEL, LIFECYCLE
@@ -77,12 +77,29 @@ ROUTES = (
     Route("GET", "/v1/items/{code}", v.item, "read", "One item", answer=Item),
     Route("GET", "/v1/plugins", v.plugins, "read", "Loaded plugins and their hooks",
           answer=list[m.PluginInfo]),
+    Route("GET", "/v1/facts", v.facts, "read",
+          "Facts rules may name: type, description, the plugin that provides it",
+          answer=list[m.FactInfo]),
     Route("GET", "/v1/rulesets", v.rulesets, "read", "Rulesets loaded",
           answer=list[m.RulesetInfo]),
     Route("PUT", "/v1/rulesets/{ruleset}", v.put_ruleset, "rules",
-          "Replace (same version) or add a ruleset file, YAML body; a rule author only for "
-          "their department. Checked with the whole rulebook, then live", answer=m.RulesChanged,
-          raw="application/yaml"),
+          "Change (same version) or add a ruleset file, YAML body, as a new revision (the text "
+          "replaced is kept); a rule author only for their department. Checked with the whole "
+          "rulebook and its department's YAML cases, then live", answer=m.RulesChanged,
+          raw="application/yaml", query=m.ReasonQuery),
+    Route("GET", "/v1/rulesets/{ruleset}", v.get_ruleset, "read",
+          "The YAML of the ruleset's file in force (today, on=, or version=)",
+          query=m.RulesetQuery, produces=("application/yaml",)),
+    Route("GET", "/v1/rulesets/{ruleset}/versions", v.ruleset_versions, "read",
+          "The files in force and every revision, oldest first", answer=m.RulesetVersions),
+    Route("GET", "/v1/rulesets/{ruleset}/versions/{revision}", v.ruleset_revision, "read",
+          "The YAML of one revision", produces=("application/yaml",), errors=(409,)),
+    Route("POST", "/v1/rulesets/{ruleset}/rollback", v.rollback_ruleset, "rules",
+          "Make a revision live again, as a new revision (checked like a change)",
+          m.RollbackRequest, m.RulesChanged, errors=(409,)),
+    Route("GET", "/v1/audit", v.audit, "read",
+          "The rules audit log, newest first: who, when, what, why, hash", answer=m.AuditPage,
+          query=m.AuditQuery),
     Route("GET", "/v1/calendar/deadline", v.deadline, "read",
           "When a limit counted from a start day ends", answer=m.Deadline,
           query=m.DeadlineQuery),
@@ -219,6 +236,7 @@ def create_app(kernel: Kernel, config: ServerConfig | None = None,
     """The API application for a started kernel: its routes and every plugin's, mounted."""
     config = config or ServerConfig()
     mask_logs()
+    protocol_errors_as_json()
     mounted = tuple([("kernel", r) for r in ROUTES] + plugin_routes(kernel))
     _check_unique(mounted)
     tokens = TokenTable(config.tokens)

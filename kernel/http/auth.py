@@ -18,12 +18,13 @@ TOKENS_ENV = "ONETRIP_TOKENS"
 # Kernel.start arguments that are not settings: the command line gives them.
 RESERVED = frozenset(("db_url", "rule_dirs", "disabled", "entry_points", "extra_plugins",
                       "open_db"))
-# What each role may do; "read" covers every GET and the dry-run evaluation.
+# What each role may do; "read" covers every GET and the dry-run evaluation; "supervise"
+# the hall's supervision (warnings, accountability, the dashboard): auditors and admins.
 GRANTS: dict[str, set[str]] = {
     "clerk": {"read", "cases"},
     "rule_author": {"read", "rules", "sandbox"},
-    "auditor": {"read", "sandbox"},
-    "admin": {"read", "cases", "rules", "sandbox", "admin"},
+    "auditor": {"read", "sandbox", "supervise"},
+    "admin": {"read", "cases", "rules", "sandbox", "supervise", "admin"},
 }
 
 
@@ -32,7 +33,8 @@ class TokenSpec(BaseModel):
     token: str = Field(min_length=16)
     role: Role
     department: str | None = Field(None, description="a rule author's own department")
-    name: str | None = None
+    name: str | None = Field(None, max_length=200, description="the person the token belongs "
+                             "to: the author recorded for the rule changes it makes")
 
 
 class ServerConfig(BaseModel):
@@ -77,12 +79,15 @@ def _digest(token: str) -> str:
 
 
 def tokens_from_env(value: str) -> list[TokenSpec]:
-    """``token=role[:department]`` pairs separated by commas."""
+    """``token=role[:department[:name]]`` pairs separated by commas; ``name`` is the person
+    the token belongs to, recorded as the author of what it changes (``admin::王某``)."""
     out = []
     for part in filter(None, (p.strip() for p in value.split(","))):
         token, _, grant = part.partition("=")
-        role, _, dept = grant.partition(":")
-        out.append(TokenSpec(token=token, role=role, department=dept or None))
+        role, _, rest = grant.partition(":")
+        dept, _, name = rest.partition(":")
+        out.append(TokenSpec(token=token, role=role, department=dept or None,
+                             name=name.strip() or None))
     return out
 
 

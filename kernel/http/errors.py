@@ -6,7 +6,8 @@ import logging
 import re
 from typing import Any
 
-from aiohttp import web
+from aiohttp import http_exceptions as hx
+from aiohttp import web, web_protocol, web_server
 from pydantic import ValidationError
 from pydantic_core import to_json
 
@@ -91,3 +92,39 @@ async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
     except Exception:
         log.exception("internal error on %s %s", request.method, request.path)
         return error(500, "internal", "internal error; it has been logged")
+
+
+# aiohttp answers what it cannot read as HTTP itself, before any middleware runs: the
+# protocol's handle_error makes those answers (400 for a malformed request line or header, a
+# line past 8,190 bytes, a bad chunk or length; 500/504 it reaches on its own).
+# Its message quotes the raw bytes sent, so the answer says only what kind of input it was.
+_PROTOCOL = ((hx.LineTooLong, "a request line or header is too long", "headers"),
+             (hx.BadHttpMethod, "the request does not start with an HTTP method", None),
+             (hx.BadStatusLine, "the request line is not HTTP", None),
+             (hx.InvalidURLError, "the request target is not a valid URL", None),
+             (hx.InvalidHeader, "a header is not valid HTTP", "headers"),
+             (hx.PayloadEncodingError, "the body's length or encoding is not valid", "body"),
+             (hx.BadHttpMessage, "the request is not valid HTTP", None))
+
+
+class JsonProtocolErrors(web_protocol.RequestHandler):
+    """aiohttp's protocol errors in the one error body (see :func:`protocol_errors_as_json`)."""
+
+    def handle_error(self, request: Any, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        super().handle_error(request, status, exc, message)  # logs; raises if already answering
+        what, field = next(((w, f) for t, w, f in _PROTOCOL if isinstance(exc, t)),
+                           ("internal error; it has been logged", None))
+        code = HTTP_CODES.get(status, "internal" if status >= 500 else "bad_request")
+        resp = error(status, code, what, field)
+        resp.force_close()
+        return resp
+
+
+def protocol_errors_as_json() -> None:
+    """Make every server this process starts answer aiohttp's own errors as JSON.
+
+    aiohttp's Server builds its RequestHandler by name and offers no option for it, so the
+    name it uses is pointed at the subclass above; servers already running keep theirs.
+    """
+    web_server.RequestHandler = JsonProtocolErrors  # type: ignore[misc]

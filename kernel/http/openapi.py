@@ -138,8 +138,12 @@ def _answer(route: Route, keys: dict) -> dict[str, Any]:
     schema: dict[str, Any] = keys[(model, "serialization")] if model else {}
     if model is not None and route.answer is not model:
         schema = {"type": "array", "items": schema}
-    return {media: {"schema": schema if media == JSON else {"type": "string"}}
+    return {media: {"schema": schema if media == JSON else _TEXT.get(media, {"type": "string"})}
             for media in route.produces}
+
+
+# a YAML answer is a document, which clients parse; any value a YAML file may hold
+_TEXT: dict[str, dict[str, Any]] = {"application/yaml": {"description": "a YAML document"}}
 
 
 def docs_page(mounted: Sequence[tuple[str, Route]]) -> str:

@@ -25,10 +25,13 @@ from kernel.http.auth import ANONYMOUS_ADMIN, Principal
 from kernel.http.groupcommit import WRITER
 from kernel.manager import describe
 from kernel.models import Application, TimeLimit
-from kernel.routes import Conflict, parse_json, parse_query
+from kernel.routes import Conflict, NotFound, parse_json, parse_query
+from kernel.schema import fact_rows
+from kernel.store import rulesversions as versions
 from kernel.store.lifecycle import Lifecycle
 from kernel.store.recompute import CalendarWatch
 from kernel.store.rulesedit import RulesEditor
+from kernel.yamlsrc import SourceError, load
 
 KERNEL = web.AppKey("kernel", Kernel)
 LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
@@ -164,6 +167,11 @@ async def plugins(request: web.Request) -> web.Response:
     return answer(describe(request.app[KERNEL].pm))
 
 
+async def facts(request: web.Request) -> web.Response:
+    kernel = request.app[KERNEL]
+    return answer(fact_rows(kernel.facts, kernel.own_rulebooks()))
+
+
 async def rulesets(request: web.Request) -> web.Response:
     return answer([{
         "ruleset": f.ruleset, "version": f.version, "department": f.department,
@@ -173,10 +181,71 @@ async def rulesets(request: web.Request) -> web.Response:
 
 
 async def put_ruleset(request: web.Request) -> web.Response:
+    q = query(request, m.ReasonQuery)
     text = await request.read()
     editor, who = request.app[RULES], request.get(PRINCIPAL, ANONYMOUS_ADMIN)
-    done = await on_rules_thread(request, editor.put, request.match_info["ruleset"], text, who)
+    done = await on_rules_thread(request, editor.put, request.match_info["ruleset"], text, who,
+                                 q.reason)
     return answer(done)
+
+
+async def get_ruleset(request: web.Request) -> web.Response:
+    """The YAML of the ruleset's file in force on a day (today), or of one version."""
+    q = query(request, m.RulesetQuery)
+    ruleset, book = request.match_info["ruleset"], request.app[KERNEL].rulebook
+    files = [(f, path) for f, path, _ in book.files if f.ruleset == ruleset]
+    if not files:
+        raise NotFound(f"no ruleset {ruleset!r}", "ruleset")
+    day = q.on or datetime.now(HALL_TZ).date()
+    chosen = [(f, p) for f, p in files if (f.version == q.version if q.version else
+              f.effective.from_ <= day and (f.effective.until is None or day <= f.effective.until))]
+    if not chosen:
+        raise NotFound(f"ruleset {ruleset} has no version {q.version!r}" if q.version else
+                       f"no version of {ruleset} is in force on {day}",
+                       "version" if q.version else "on")
+    spec, path = chosen[0]
+    text = await asyncio.to_thread(Path(path).read_bytes)
+    return web.Response(body=text, content_type="application/yaml", charset="utf-8", headers={
+        "ETag": f'"{hashlib.sha256(text).hexdigest()}"', "Onetrip-Version": spec.version})
+
+
+async def ruleset_versions(request: web.Request) -> web.Response:
+    ruleset, kernel = request.match_info["ruleset"], request.app[KERNEL]
+    files = [(f, Path(p)) for f, p, _ in kernel.rulebook.files if f.ruleset == ruleset]
+    revisions = await asyncio.to_thread(versions.history, kernel.db, ruleset)
+    if not files and not revisions:
+        raise NotFound(f"no ruleset {ruleset!r}", "ruleset")
+    in_force = [{"version": f.version, "file": p.name, "effective_from": f.effective.from_,
+                 "effective_until": f.effective.until,
+                 "hash": hashlib.sha256(await asyncio.to_thread(p.read_bytes)).hexdigest()}
+                for f, p in files]
+    return answer({"ruleset": ruleset, "in_force": in_force, "revisions": revisions})
+
+
+async def ruleset_revision(request: web.Request) -> web.Response:
+    """The YAML of one revision, as it was written."""
+    text = request.match_info["revision"]
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise NotFound(f"no revision {text!r}: revisions are numbered 1, 2, …", "revision")
+    number = int(text)
+    found = await asyncio.to_thread(versions.revision, request.app[KERNEL].db,
+                                    request.match_info["ruleset"], number)
+    return web.Response(text=found.text, content_type="application/yaml", headers={
+        "ETag": f'"{found.hash}"', "Onetrip-Version": found.version})
+
+
+async def rollback_ruleset(request: web.Request) -> web.Response:
+    req = await body(request, m.RollbackRequest)
+    editor, who = request.app[RULES], request.get(PRINCIPAL, ANONYMOUS_ADMIN)
+    done = await on_rules_thread(request, editor.rollback, request.match_info["ruleset"],
+                                 req.to, who, req.reason)
+    return answer(done)
+
+
+async def audit(request: web.Request) -> web.Response:
+    q = query(request, m.AuditQuery)
+    db = request.app[KERNEL].db
+    return answer(await asyncio.to_thread(versions.audit, db, q.limit, q.offset, q.ruleset))
 
 
 async def deadline(request: web.Request) -> web.Response:
@@ -200,6 +269,7 @@ async def load_schedule(request: web.Request) -> m.ScheduleLoaded:
     q = query(request, m.ScheduleQuery)
     text = await request.read()
     name = q.name or f"schedule-{hashlib.sha256(text).hexdigest()[:12]}.yaml"
+    await asyncio.to_thread(_bounded, name, text)
     try:
         done, moved = await asyncio.to_thread(_install, request.app[SCHEDULES], name, text,
                                               q.replace)
@@ -210,6 +280,17 @@ async def load_schedule(request: web.Request) -> m.ScheduleLoaded:
         raise InputError("body", " ".join(str(exc).split())) from None
     return m.ScheduleLoaded(installed=done.path.name, covers=list(done.covers),
                             settled=list(done.settled), recomputed=moved)
+
+
+def _bounded(name: str, text: bytes) -> None:
+    """The bounds every rule file has (size, depth, aliases), checked before the calendar's
+    own loader expands anything: an alias bomb is a 422 in milliseconds."""
+    try:
+        load(name, text.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError("body", f"a holiday notice is UTF-8 text: {exc}") from None
+    except SourceError as exc:
+        raise InputError("body", str(exc)) from None
 
 
 def _install(watch: CalendarWatch, name: str, text: bytes, replace: bool) -> tuple[Any, int]:

@@ -47,13 +47,20 @@ def applicant_time(case: Case, events: list[CaseEvent], at: datetime | None) -> 
     if case.supplement_by is None:
         return None
     start = day_after(case.supplement_by)
-    done = next((e.at for e in events if e.kind == "supplemented"
+    done = next((handed_in(e) for e in events if e.kind == "supplemented"
                  and not e.payload.get("outstanding")), None)
     if done is not None:
         return Span(start, done, APPLICANT_TIME) if done > start else None
     if case.state in WAITING and at is not None and at >= start:
         return Span(start, None, APPLICANT_TIME)
     return None
+
+
+def handed_in(event: CaseEvent) -> datetime:
+    """When a supplement was handed in: its event's time, or the earlier ``handed_in_at`` of
+    one recorded after a re-notice it had beaten."""
+    given = event.payload.get("handed_in_at")
+    return datetime.fromisoformat(given) if given else event.at
 
 
 def stopped(case: Case, events: list[CaseEvent], at: datetime | None = None) -> list[Span]:

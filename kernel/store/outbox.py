@@ -4,6 +4,11 @@ Events and decisions are stored undelivered; after their transaction commits the
 the plugins and then marks them delivered. A crash or a failing plugin in between leaves the
 mark unset, and :meth:`Outbox.redeliver` (run by every sweep) calls the plugins that have
 not yet taken them. A plugin may therefore hear of one thing twice: its hooks are idempotent.
+
+A failed delivery is recorded (``delivery_failures``: attempts, the error, the next try: the
+next sweep, then after 1, 2, 4 … minutes, at most an hour apart) and logged; redelivery
+passes it by until then, so a row some plugin cannot take never holds up the others. The
+case view lists it.
 """
 
 from __future__ import annotations
@@ -12,16 +17,20 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, delete, exists, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from kernel.facts import CaseContext
+from kernel.ids import mask_text
 from kernel.manager import PluginError, plugin_calls
 from kernel.models import Application, Decision
-from kernel.store.tables import Case, CaseEvent, now
+from kernel.store.tables import Case, CaseEvent, DeliveryFailure, now
+from kernel.store.timers import ERROR_CHARS, backoff
 
 log = logging.getLogger("onetrip.outbox")
-EVENTS, CASES = CaseEvent.__table__, Case.__table__
+EVENTS, CASES, FAILURES = CaseEvent.__table__, Case.__table__, DeliveryFailure.__table__
+DECISION = 0  # the seq of a case's decision among its delivery failures
 REDELIVER_AFTER = timedelta(seconds=60)  # younger rows are still in their live delivery
 
 
@@ -35,11 +44,12 @@ class Event(NamedTuple):
 
 
 class Mark(NamedTuple):
-    """Who took one event or decision: delivered when nobody is left."""
+    """Who took one event or decision: delivered when nobody is left; else why not."""
 
     key: tuple
     done: bool
     took: list[str]
+    error: str | None = None
 
 
 _MARK_EVENT = (EVENTS.update().where(EVENTS.c.case_id == bindparam("k_case"),
@@ -83,14 +93,14 @@ class Outbox:
     def event(self, e: Event, skip: list[str] = ()) -> Mark:
         took, failed = self._call("onetrip_case_event", {
             "case_id": e.case_id, "event": e.kind, "payload": e.payload}, list(skip))
-        return Mark((e.case_id, e.seq), not failed, took)
+        return Mark((e.case_id, e.seq), not failed, took, _why(failed))
 
     def decision(self, ctx: CaseContext, decision: Decision, skip: list[str] = ()) -> Mark:
         """onetrip_decision_made; a failing plugin adds a flag to ``decision``."""
         took, failed = self._call("onetrip_decision_made",
                                   {"case": ctx, "decision": decision}, list(skip))
         decision.flags += [{"code": "plugin_error", "message": str(err)} for err in failed]
-        return Mark((ctx.case_id,), not failed, took)
+        return Mark((ctx.case_id,), not failed, took, _why(failed))
 
     def events(self, events: list[Event]) -> None:
         """Deliver committed events in order, then mark them (one transaction)."""
@@ -103,30 +113,34 @@ class Outbox:
 
     def redeliver(self, at: datetime | None = None, limit: int = 1000) -> int:
         """Deliver decisions and events left undelivered (a crash, a failing plugin)."""
-        before = (at or now()) - self.redeliver_after
-        decisions = self._pending_decisions(before, limit)
-        events = self._pending_events(before, limit)
+        at = at or now()
+        before = at - self.redeliver_after
+        decisions = self._pending_decisions(before, limit, at)
+        events = self._pending_events(before, limit, at)
         if not (decisions or events):
             return 0
         with write(self.kernel.db) as conn:
             mark(conn, events, decisions)
+            forget(conn, [m for m in events + decisions if m.done])
         log.info("outbox: redelivered %d decision(s), %d event(s)", len(decisions), len(events))
         return len(decisions) + len(events)
 
-    def _pending_events(self, before: datetime, limit: int) -> list[Mark]:
+    def _pending_events(self, before: datetime, limit: int, at: datetime) -> list[Mark]:
         q = (select(EVENTS.c.case_id, EVENTS.c.seq, EVENTS.c.kind, EVENTS.c.payload,
                     EVENTS.c.delivered_to)
-             .where(EVENTS.c.delivered_at.is_(None), EVENTS.c.recorded_at <= before)
+             .where(EVENTS.c.delivered_at.is_(None), EVENTS.c.recorded_at <= before,
+                    ~_waiting(EVENTS.c.case_id, EVENTS.c.seq, at))
              .order_by(EVENTS.c.id).limit(limit))
         with self.kernel.db.connect() as conn:
             rows = conn.execute(q).all()
         return [self.event(Event(r.case_id, r.seq, r.kind, r.payload), r.delivered_to or [])
                 for r in rows]
 
-    def _pending_decisions(self, before: datetime, limit: int) -> list[Mark]:
+    def _pending_decisions(self, before: datetime, limit: int, at: datetime) -> list[Mark]:
         q = (select(CASES.c.id, CASES.c.application, CASES.c["items"], CASES.c.decision,
                     CASES.c.decision_delivered_to)
-             .where(CASES.c.decision_delivered_at.is_(None), CASES.c.updated_at <= before)
+             .where(CASES.c.decision_delivered_at.is_(None), CASES.c.updated_at <= before,
+                    ~_waiting(CASES.c.id, DECISION, at))
              .order_by(CASES.c.updated_at).limit(limit))
         with self.kernel.db.connect() as conn:
             rows = conn.execute(q).all()
@@ -147,12 +161,69 @@ class Outbox:
 
 
 def mark(conn: Connection, events: list[Mark], decisions: list[Mark]) -> None:
-    """Record who took what; a row is delivered once every plugin did."""
+    """Record who took what; a row is delivered once every plugin did, else its failure is
+    recorded with the time of its next try."""
     at = now()
     for stmt, marks in ((_MARK_EVENT, events), (_MARK_CASE, decisions)):
         if marks:
             conn.execute(stmt, [{"k_case": m.key[0], "k_seq": m.key[-1],
                                  "b_at": at if m.done else None, "b_to": m.took} for m in marks])
+    for m in events + decisions:
+        if not m.done:
+            _failed(conn, m, at)
+
+
+def _why(failed: list[PluginError]) -> str | None:
+    return mask_text("; ".join(map(str, failed)))[:ERROR_CHARS] if failed else None
+
+
+def _key(m: Mark) -> tuple[str, int]:
+    return m.key[0], m.key[1] if len(m.key) > 1 else DECISION
+
+
+def _waiting(case_id: Any, seq: Any, at: datetime) -> Any:
+    """A failure of this row whose next try is not yet due at ``at``."""
+    return exists().where(FAILURES.c.case_id == case_id, FAILURES.c.seq == seq,
+                          FAILURES.c.retry_at > at)
+
+
+def retry_after(attempts: int) -> timedelta:
+    """The wait after ``attempts`` failed deliveries: none after the first (the next sweep
+    tries again, once the row is older than the live delivery's window), then 1, 2, 4 …
+    minutes, at most an hour."""
+    return timedelta(0) if attempts <= 1 else backoff(attempts - 1)
+
+
+def _failed(conn: Connection, m: Mark, at: datetime) -> None:
+    """One more failed attempt: counted, its error kept, its next try put off."""
+    case_id, seq = _key(m)
+    row = conn.execute(select(FAILURES.c.attempts).where(
+        FAILURES.c.case_id == case_id, FAILURES.c.seq == seq)).first()
+    attempts = (row.attempts if row else 0) + 1
+    values = {"attempts": attempts, "last_error": m.error or "not taken",
+              "retry_at": at + retry_after(attempts)}
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(FAILURES)
+    conn.execute(insert.values(case_id=case_id, seq=seq, first_failed_at=at, **values)
+                 .on_conflict_do_update(index_elements=["case_id", "seq"], set_=values))
+    log.error("outbox: %s of case %s not taken (attempt %d), next try from %s: %s",
+              "decision" if seq == DECISION else f"event {seq}", case_id, attempts,
+              values["retry_at"].isoformat(), m.error)
+
+
+def forget(conn: Connection, delivered: list[Mark]) -> None:
+    """Rows now delivered need no further try."""
+    if delivered:
+        conn.execute(delete(FAILURES).where(
+            tuple_(FAILURES.c.case_id, FAILURES.c.seq).in_([_key(m) for m in delivered])))
+
+
+def failures(conn: Connection, case_id: str) -> list[dict[str, Any]]:
+    """A case's deliveries that failed and wait for their next try."""
+    rows = conn.execute(select(FAILURES).where(FAILURES.c.case_id == case_id)
+                        .order_by(FAILURES.c.seq)).mappings()
+    return [{"what": "decision" if r["seq"] == DECISION else "event", "seq": r["seq"] or None,
+             "attempts": r["attempts"], "last_error": r["last_error"],
+             "first_failed_at": r["first_failed_at"], "retry_at": r["retry_at"]} for r in rows]
 
 
 def mark_cases(conn: Connection, case_ids: list[str], events_to: list[str],

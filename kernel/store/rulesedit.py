@@ -13,17 +13,23 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy import text as text_
 
+from kernel.cases import case_files
 from kernel.conditions import All, AnyOf, Not
 from kernel.core import InputError
+from kernel.rulebook import rule_paths
+from kernel.store import rulesversions as versions
+from kernel.store.cases import failures
 from kernel.store.db import writing
-from kernel.store.tables import RulesChange, now
-from kernel.yamlsrc import Problem, SourceError, load
+from kernel.yamlsrc import RULE_FILES, Problem, SourceError, load
 
 log = logging.getLogger("onetrip.rules")
 MAX_BYTES = 256 * 1024
+# Kernel.start arguments a case run gives itself (kernel.http.auth.RESERVED's, not imported)
+RESERVED = frozenset(("db_url", "rule_dirs", "disabled", "entry_points", "extra_plugins",
+                      "open_db"))
+_RULESET_ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,79}")  # the rule file's own ``ruleset`` slug
 _CHANGE_LOCK = 0x6F6E6572  # PostgreSQL advisory lock id: one rules change at a time
 
 
@@ -51,15 +57,14 @@ def _loaded_as_on_disk(kernel: Any) -> bool:
     book = kernel.rulebook
     loaded = {(r.file, r.hash) for r in (*book.rules, *book.skipped)}
     disk = {(str(p), hashlib.sha256(p.read_bytes()).hexdigest()[:12])
-            for d in map(Path, kernel.rule_dirs)
-            for p in (sorted(d.rglob("*.y*ml")) if d.is_dir() else [d])}
+            for p in rule_paths(kernel.rule_dirs)}
     return loaded == disk
 
 
 def _peek(text: str) -> dict[str, Any]:
     """The file's top-level keys; SourceError unless it parses within the bounds of every
     rule file. The full check comes later, with lines."""
-    data = load("body", text).data
+    data = load("body", text, RULE_FILES).data
     return data if isinstance(data, dict) else {}
 
 
@@ -76,27 +81,40 @@ class RulesEditor:
         # "" forces a reload at the first check: files changed since the kernel loaded them
         self.seen = fingerprint(kernel.rule_dirs) if _loaded_as_on_disk(kernel) else ""
 
-    def put(self, ruleset: str, body: bytes, author: Any) -> dict[str, Any]:
-        """Check ``body`` as ruleset ``ruleset`` with every other file, then make it live.
+    def put(self, ruleset: str, body: bytes, author: Any, reason: str | None = None,
+            action: str = "put") -> dict[str, Any]:
+        """Check ``body`` as ruleset ``ruleset`` with every other file and run its department's
+        YAML cases on the result, then make it live as a new revision (never in place: the
+        text replaced stays as the revision before, to fetch and roll back to).
 
         Changes are serialised across processes by the audit row's write transaction
         (SQLite's write lock, a PostgreSQL advisory lock): each is checked against the
         files the previous one left.
         """
+        if not _RULESET_ID.fullmatch(ruleset):
+            raise InputError("ruleset", "a ruleset id is <department>.<name>: lower-case "
+                             "letters, digits, '_', '.', '-', at most 80 characters")
         text = self._text(body)
         with self.lock, writing(self.kernel.db) as s:
             if s.get_bind().dialect.name == "postgresql":
                 s.execute(text_("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGE_LOCK})
             self.refresh()  # another process's change first
             spec, target = self._checked(ruleset, text, author)
-            row = self._audit(spec, target, text, author)
-            s.execute(insert(RulesChange).values(row))
-            _write_atomically(target, text)  # an error here rolls the audit row back
+            rows = versions.record(s, spec, target, text, author, reason, action)
+            _write_atomically(target, text)  # an error here rolls the audit rows back
         self.kernel.reload_rules()
         self.seen = fingerprint(self.kernel.rule_dirs)
-        log.info("ruleset %s %s (%s) written by %s", row["ruleset"], row["version"],
-                 row["file"], row["author"])
-        return row
+        row = rows[-1]
+        log.info("ruleset %s %s (%s) revision %s written by %s", row["ruleset"], row["version"],
+                 row["file"], row["revision"], row["author"])
+        return {k: v for k, v in row.items() if k != "text"}
+
+    def rollback(self, ruleset: str, to: int, author: Any, reason: str | None) -> dict[str, Any]:
+        """Make revision ``to`` of ``ruleset`` live again, as a new revision (checked and its
+        cases run like any change)."""
+        old = versions.revision(self.kernel.db, ruleset, to)
+        why = f"rollback to revision {to}" + (f": {reason}" if reason else "")
+        return self.put(ruleset, old.text.encode("utf-8"), author, why, action="rollback")
 
     def _checked(self, ruleset: str, text: str, author: Any) -> tuple[Any, Path]:
         try:
@@ -218,17 +236,23 @@ class RulesEditor:
             except SourceError as exc:
                 raise SourceError([_rename(p, names) for p in exc.problems]) from None
             try:
-                return next(spec for spec, p, _ in book.files if Path(p) == candidate)
+                spec = next(spec for spec, p, _ in book.files if Path(p) == candidate)
             finally:
                 book.close()
+            self._run_cases(Path(self.kernel.rule_dirs[rel[0]]), dirs)
+            return spec
 
-    @staticmethod
-    def _audit(spec: Any, target: Path, text: str, author: Any) -> dict[str, Any]:
-        row = {"ruleset": spec.ruleset, "version": spec.version, "department": spec.department,
-               "file": target.name, "hash": hashlib.sha256(text.encode()).hexdigest(),
-               "author": author.name or f"{author.role}:{author.department or '-'}",
-               "at": now()}
-        return row
+    def _run_cases(self, folder: Path, dirs: list[Path]) -> None:
+        """The YAML cases of the changed file's rule folder (``<folder>/cases``), on the rules
+        as they would be; a failing case refuses the change, naming it."""
+        if not folder.is_dir():
+            return
+        failed = failures(case_files(folder), Path.cwd(), rule_dirs=dirs,
+                          **{k: v for k, v in self.kernel.settings.items() if k not in RESERVED})
+        if failed:
+            raise SourceError([Problem(*_case_place(f, folder), "case fails with this change:"
+                                       + f.split(":", 2)[2]) for f in failed])
+
 
 
 def _named_for_department(ruleset: str, info: dict[str, Any]) -> None:
@@ -269,6 +293,16 @@ def _three(cond: Any, known: dict[str, Any]) -> bool | None:
     if cond.op == "exists":
         return cond.value
     return _TESTS[cond.op](known[cond.fact], cond.value)
+
+
+def _case_place(failure: str, folder: Path) -> tuple[str, int]:
+    """``file:line`` of a failed case, the file named within its rule folder."""
+    path, line = failure.split(":", 2)[:2]
+    try:
+        path = f"{folder.name}/{Path(path).relative_to(folder)}"
+    except ValueError:
+        pass
+    return path, int(line)
 
 
 def _copy_file(src: Path, dst: Path) -> None:

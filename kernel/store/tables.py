@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 # Tables created by the kernel's migrations; plugins' tables are created with create_all.
-KERNEL_TABLES = ("cases", "case_events", "timers", "rules_changes")
+KERNEL_TABLES = ("cases", "case_events", "timers", "rules_changes", "delivery_failures")
 ACTIVE = ("in_review", "awaiting_supplement", "re_notified")
 TERMINAL = ("completed", "terminated", "rejected", "correction_required")
 
@@ -113,7 +113,8 @@ class Timer(SQLModel, table=True):
     """Something due at a time; the sweeper sets ``fired_at`` in the transaction that acts.
 
     A handler that fails leaves the timer unfired with its error, the number of attempts
-    and when to try again (``retry_at``, later after each failure).
+    and when to try again (``retry_at``, later after each failure); after the last attempt
+    allowed, ``failed_at`` is set and the timer is not tried again.
     """
 
     __tablename__ = "timers"
@@ -130,12 +131,32 @@ class Timer(SQLModel, table=True):
                                                       server_default="0"))
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     retry_at: datetime | None = _when(nullable=True)
+    failed_at: datetime | None = _when(nullable=True)
+
+
+class DeliveryFailure(SQLModel, table=True):
+    """A decision (``seq`` 0) or case event a plugin failed to take: when to offer it again.
+
+    Removed once every plugin took it; while it exists the outbox passes it by until
+    ``retry_at``, so a row no plugin can take never holds up the others.
+    """
+
+    __tablename__ = "delivery_failures"
+
+    case_id: str = Field(primary_key=True, max_length=40)
+    seq: int = Field(primary_key=True)
+    attempts: int
+    last_error: str = Field(sa_column=Column(Text, nullable=False))
+    first_failed_at: datetime = _when(nullable=False)
+    retry_at: datetime = _when(nullable=False)
 
 
 class RulesChange(SQLModel, table=True):
-    """A ruleset written over the API: the audit trail, and the version other processes follow."""
+    """A ruleset written over the API: the audit trail, and the versions kept to fetch and to
+    roll back to (a change never overwrites one)."""
 
     __tablename__ = "rules_changes"
+    __table_args__ = (Index("ix_rules_changes_ruleset", "ruleset", "revision", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     ruleset: str = Field(max_length=80)
@@ -145,6 +166,12 @@ class RulesChange(SQLModel, table=True):
     hash: str = Field(max_length=64)
     author: str = Field(max_length=200)
     at: datetime = _when(nullable=False)
+    revision: int | None = Field(default=None, description="1, 2, ... per ruleset")
+    action: str = Field(default="put", max_length=20, sa_column_kwargs={
+        "server_default": "put"}, description="put, rollback, or baseline (the file before "
+        "the first change)")
+    reason: str | None = Field(default=None, max_length=500)
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 def now() -> datetime:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # the kernel's models load with the kernel, not with `onetrip
 
 __version__ = "0.2.0"
 CATALOGUE = Path(__file__).with_name("catalogue.yaml")
+SHARING = Path(__file__).with_name("sharing.yaml")  # the directory entries its items rely on
 
 
 class NoParams(BaseModel):
@@ -31,21 +32,15 @@ class Plugin:
     @hookimpl
     def onetrip_register_items(self, items):
         items.load(CATALOGUE)
+        items.sharing.load(SHARING)
         self.items = items.items  # the whole catalogue, to look up merged constituents
 
     @hookimpl
     def onetrip_register_facts(self, facts):
-        facts.declare("project.kind", "string",
-                      "industrial, commercial, residential, public or infrastructure",
-                      applicant=True)
-        facts.declare("project.land_approved", "boolean",
-                      "the land is already approved for construction (no pre-review needed)",
-                      applicant=True)
+        # project.* (kind, land supply, approval, land_approved, joint_survey) are the
+        # projects plugin's: rules naming them say `requires: [projects]`
         facts.declare("nr.constituents_merged", "boolean",
                       "the application named constituent items that are handled as one")
-        facts.declare("project.joint_survey", "boolean",
-                      "the completion survey was made under 多测合一 and its results are shared",
-                      applicant=True)
 
     @hookimpl
     def onetrip_enrich_facts(self, case, facts):

@@ -47,6 +47,14 @@ class Plugin:
         self.rules = OARules(dirs, kernel.plugins)
 
     @hookimpl
+    def onetrip_rulebooks(self, settings: dict[str, Any]) -> list[Any]:
+        from kernel.rulebook import OwnRulebook
+        from plugins.oa.rules import DATE_FACT, OAActions, fact_registry
+
+        dirs = tuple(Path(p) for p in settings.get("oa_rule_dirs") or [RULES])
+        return [OwnRulebook("oa", dirs, fact_registry(), OAActions(), DATE_FACT)]
+
+    @hookimpl
     def onetrip_store_ready(self, kernel: Any) -> None:
         self.service  # noqa: B018  (create the OA tables now, outside any case's transaction)
 

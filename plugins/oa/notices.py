@@ -53,13 +53,14 @@ def open_notices(service: OAService, case: Any, decision: Any) -> list[str]:
 def notice_given(lifecycle: Any, doc: Any, at: Any) -> bool:
     """Tell the case its correction notice was dispatched; False when the case no longer
     waits for one (deemed accepted meanwhile, or not a stored case)."""
+    from kernel.core import InputError
     from kernel.store.lifecycle import NotFound, StateError
 
     if doc.case_id is None or doc.doc_type != CORRECTION_NOTICE:
         return False
     try:
         lifecycle.correction_notice(doc.case_id, at)
-    except (NotFound, StateError) as exc:
+    except (NotFound, StateError, InputError) as exc:  # gone, moved on, or dated wrongly
         log.warning("correction notice %s of case %s: %s", doc.id, doc.case_id, exc)
         return False
     return True

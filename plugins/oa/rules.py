@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import Field, model_validator
 
 from kernel import FactRegistry, Rulebook
 from kernel.actions import ActionRegistry, Params, Reason
 from kernel.conditions import attr
-from plugins.oa.models import OADocument, local_day
+
+if TYPE_CHECKING:  # the tables load with the service; lint and schema need only the rules
+    from plugins.oa.models import OADocument
 
 DATE_FACT = "doc.received_on"
 StepUnit = Literal["working_days", "calendar_days", "office_hours", "clock_hours",
@@ -170,6 +172,8 @@ class OARules:
 def doc_facts(doc: OADocument, step: str, returns: int,
               rest_day: bool | None = None) -> dict[str, Any]:
     """The ``doc.*`` facts of a document; unknown ones are left out (conditions are false)."""
+    from plugins.oa.models import local_day
+
     day = local_day(doc.received_at)
     facts = {
         "doc.flow": doc.flow, "doc.type": doc.doc_type, "doc.urgency": doc.urgency,

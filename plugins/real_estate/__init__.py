@@ -17,6 +17,7 @@ class Plugin:
     @hookimpl
     def onetrip_register_items(self, items):
         items.load(CATALOGUE)
+        items.sharing.load(CATALOGUE.with_name("sharing.yaml"))
 
     @hookimpl
     def onetrip_register_facts(self, facts):

@@ -46,8 +46,8 @@ def test_submit_get_supplement_pause_complete(kernel):
         cid = created["id"]
         s, view = await json_of(await c.get(f"/v1/cases/{cid}",
                                             params={"as_of": "2019-07-26T10:00:00+08:00"}))
-        assert (view["supplement_by"], view["due"]["committed"]) == ("2019-08-01", "2019-09-02")
-        assert view["clock"]["remaining_working_days"] == 26  # 07-26 is used once it begins
+        assert (view["supplement_by"], view["due"]["committed"]) == ("2019-08-01", "2019-08-01")
+        assert view["clock"]["remaining_working_days"] == 4  # 07-26 is used once it begins
         s, view = await json_of(await c.post(f"/v1/cases/{cid}/supplements", json={
             "materials": ["NR-M-BOUNDARY-SURVEY"], "at": "2019-07-30T10:00:00+08:00"}))
         assert (s, view["state"]) == (200, "in_review")
@@ -91,7 +91,7 @@ def test_read_routes(kernel):
                                          params={"start": "2019-09-30", "working_days": "1"}))
         assert d["due"] == "2019-10-08"  # the National Day week 10-01..10-07 is not counted
         s, d = await json_of(await c.post("/v1/evaluate", json=application()))
-        assert d["time_limits"]["committed"]["amount"] == 27
+        assert d["time_limits"]["committed"]["amount"] == 5
         docs = await c.get("/docs")
         assert "/v1/cases/{id}/supplements" in await docs.text()
         s, spec = await json_of(await c.get("/openapi.json"))
@@ -177,12 +177,12 @@ def test_case_errors(kernel):
 def test_a_year_without_a_notice_is_answered_provisionally(kernel):
     async def steps(c):
         s, decision = await json_of(await c.post("/v1/evaluate", json={
-            **application(), "submitted_at": "2026-12-01T10:00:00+08:00"}))
+            **application(), "submitted_at": "2026-12-28T10:00:00+08:00"}))
         assert (s, decision["due"]["committed"], decision["due"]["provisional"]) == (
-            200, "2027-01-08", True)
+            200, "2027-01-05", True)
         s, end = await json_of(await c.get("/v1/calendar/deadline", params={
-            "start": "2026-12-01", "working_days": "27"}))
-        assert (s, end["due"], end["provisional"]) == (200, "2027-01-08", True)
+            "start": "2026-12-28", "working_days": "5"}))
+        assert (s, end["due"], end["provisional"]) == (200, "2027-01-05", True)
         assert "2027年节假日安排尚未公布" in end["provisional_note"]
 
     call(kernel, steps)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import time
 
 import pytest
 import requests
@@ -95,11 +96,19 @@ def test_an_offset_past_64_bits_is_422(api):
         check(send(api, "GET", "/v1/cases", params={"offset": offset}), 422, "offset")
 
 
+def test_a_query_parameter_given_twice_is_422(api):
+    for method, path in (("GET", "/v1/cases"), ("GET", f"/v1/cases/{api.case}"),
+                         ("GET", "/v1/oa/due")):
+        name = "offset" if path == "/v1/cases" else "as_of"
+        value = "1" if name == "offset" else "2019-08-01T10:00:00+08:00"
+        check(send(api, method, f"{path}?{name}={value}&{name}={value}"), 422, name)
+
+
 def _with_nul() -> list[tuple[str, dict, str]]:
     app, org = application(), application()["applicant"]
     return [
         ("/v1/cases", {**app, "applicant": {**org, "name": "某某\x00公司"}}, "applicant.name"),
-        ("/v1/evaluate", {**app, "materials": [*app["materials"], "NR-M-\x00"]}, "materials.5"),
+        ("/v1/evaluate", {**app, "materials": [*app["materials"], "NR-M-\x00"]}, "materials.6"),
         ("/v1/cases", {**app, "facts": {"project.kind": "indus\x00trial"}},
          "facts.project.kind"),
         ("/v1/cases", {**app, "region": "GX\x00"}, "region"),
@@ -148,3 +157,24 @@ def test_strings_longer_than_their_column_are_422(api):
              "applicant.organisation.name"),
             ("/v1/oa/documents", {**DOCUMENT, "type": "通" * 61}, "type")):
         check(send(api, "POST", path, json.dumps(body)), 422, field)
+
+
+def test_a_holiday_notice_that_is_an_alias_bomb_is_422_at_once(api):
+    bomb = "\n".join(['l0: &l0 ["lol"]'] + [f"l{i}: &l{i} [*l{i - 1}, *l{i - 1}]"
+                                            for i in range(1, 41)]) + "\n"
+    started = time.monotonic()
+    resp = send(api, "POST", "/v1/calendar/schedules?name=bomb.yaml", bomb,
+                headers={"Content-Type": "application/yaml"})
+    assert time.monotonic() - started < 5.0  # the calendar's own loader would take minutes
+    assert "aliases" in check(resp, 422, "body")["message"]
+
+
+def test_an_action_dated_in_the_future_or_before_its_case_is_422_naming_at(api):
+    case = f"/v1/cases/{api.case}"
+    for when in ("2999-01-01T00:00:00+08:00", "2019-07-01T00:00:00+08:00"):
+        for path, body in ((f"{case}/supplements", {"materials": ["X"], "at": when}),
+                           (f"{case}/clock", {"action": "pause", "reason": "听证", "at": when,
+                                              "length": {"working_days": 5}}),
+                           (f"{case}/complete", {"result": "granted", "at": when})):
+            check(send(api, "POST", path, json.dumps(body)), 422, "at")
+    assert send(api, "GET", case).json()["state"] == "in_review"

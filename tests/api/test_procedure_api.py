@@ -16,7 +16,7 @@ def test_an_art_45_pause_needs_a_listed_step_and_its_length(kernel):
     async def steps(c):
         cid = await _case(c)
         clock = f"{CASES}/{cid}/clock"
-        at = "2019-08-05T10:00:00+08:00"
+        at = "2019-07-29T10:00:00+08:00"
         s, err = await json_of(await c.post(clock, json={
             "action": "pause", "reason": "等领导回来", "length": {"working_days": 3}, "at": at}))
         assert (s, err["error"]["code"], err["error"]["field"]) == (422, "invalid", "reason")
@@ -34,18 +34,19 @@ def test_an_art_45_pause_needs_a_listed_step_and_its_length(kernel):
             "action": "pause", "reason": "专家评审", "length": {"working_days": 15}, "at": at}))
         assert (s, view["clock"]["paused"], view["due"]["committed"]) == (200, True, None)
         (step,) = view["clock"]["special_steps"]
-        # 15 working days after Monday 2019-08-05: Monday 08-26.
+        # 15 working days after Monday 2019-07-29: Monday 08-19.
         assert (step["step"], step["expected_end"], step["length"]) == (
-            "专家评审", "2019-08-26", {"unit": "working_days", "amount": 15})
+            "专家评审", "2019-08-19", {"unit": "working_days", "amount": 15})
         assert step["notice"].startswith("特别程序告知书：您申请的建设项目用地预审与选址意见书")
-        assert "第四十五条" in step["notice"] and "15个工作日（至2019-08-26）" in step["notice"]
+        assert "第四十五条" in step["notice"] and "15个工作日（至2019-08-19）" in step["notice"]
         assert view["events"][-1]["payload"]["notice"] == step["notice"]
         s, err = await json_of(await c.post(clock, json={
             "action": "pause", "reason": "检测", "length": {"working_days": 2}, "at": at}))
         assert (s, err["error"]["code"]) == (409, "invalid_clock")
         s, view = await json_of(await c.post(clock, json={
-            "action": "resume", "at": "2019-08-09T15:00:00+08:00"}))
-        assert view["due"]["committed"] == "2019-09-09" and not view["clock"]["paused"]
+            "action": "resume", "at": "2019-08-02T15:00:00+08:00"}))
+        # 07-29 .. 08-02 are not counted; 07-26 was used, 4 days follow: 08-08
+        assert view["due"]["committed"] == "2019-08-08" and not view["clock"]["paused"]
         assert view["events"][-1]["payload"] == {
             **view["events"][-1]["payload"], "reason": "专家评审", "step": "专家评审"}
 
@@ -54,30 +55,29 @@ def test_an_art_45_pause_needs_a_listed_step_and_its_length(kernel):
 
 def test_an_art_42_extension_is_approved_once_with_its_reason_and_moves_the_dates(kernel):
     async def steps(c):
-        cid = await _case(c)  # accepted 2019-07-25: committed 09-02, legal 2020-02-20
+        cid = await _case(c)  # accepted 2019-07-25: committed 08-01, legal 08-22
         ext = f"{CASES}/{cid}/extension"
         body = {"approver": "局长王某", "reason": "需组织专家现场踏勘，二十日内不能作出决定",
-                "at": "2019-08-20T10:00:00+08:00"}
+                "at": "2019-07-31T10:00:00+08:00"}
         s, err = await json_of(await c.post(ext, json={**body, "working_days": 11}))
         assert (s, err["error"]["field"]) == (422, "working_days")
         s, err = await json_of(await c.post(ext, json={"reason": "x"}))
         assert (s, err["error"]["field"]) == (422, "approver")
         s, view = await json_of(await c.post(ext, json=body))
         assert s == 200
-        # Ten more working days: committed 09-02 → 09-17 (Mid-Autumn, 09-13, not counted),
-        # legal 2020-02-20 → 2020-03-05.
-        assert view["due"] == {"committed": "2019-09-17", "legal": "2020-03-05"}
+        # Ten more working days: committed 08-01 → 08-15, legal 08-22 → 09-05.
+        assert view["due"] == {"committed": "2019-08-15", "legal": "2019-09-05"}
         extension = view["extension"]
         assert (extension["approver"], extension["working_days"], extension["allowed"]) == (
             "局长王某", 10, 10)
-        assert extension["due_before"] == {"committed": "2019-09-02", "legal": "2020-02-20"}
+        assert extension["due_before"] == {"committed": "2019-08-01", "legal": "2019-08-22"}
         assert extension["due_after"] == view["due"]
         assert "第四十二条" in extension["notice"] and "需组织专家现场踏勘" in extension["notice"]
-        assert "延长10个工作日，延长后的法定办理期限至2020-03-05" in extension["notice"]
+        assert "延长10个工作日，延长后的法定办理期限至2019-09-05" in extension["notice"]
         assert view["events"][-1]["kind"] == "extended"
         s, view = await json_of(await c.get(f"{CASES}/{cid}",
-                                            params={"as_of": "2019-09-03T10:00:00+08:00"}))
-        assert view["clock"]["remaining_working_days"] == 9  # 09-03 is in use: 28 of 37
+                                            params={"as_of": "2019-08-13T10:00:00+08:00"}))
+        assert view["clock"]["remaining_working_days"] == 2  # 08-13 is in use: 13 of 15
         s, err = await json_of(await c.post(ext, json=body))
         assert (s, err["error"]["code"]) == (409, "already_extended")
         filing = await _case(c, items=["NR-JOINT-SURVEY"],
@@ -108,7 +108,7 @@ def test_the_correction_notice_route_records_it_once_within_five_working_days(ke
         assert (s, err["error"]["code"]) == (409, "invalid_state")
         assert "deemed accepted" in err["error"]["message"]
         s, view = await json_of(await c.get(f"{CASES}/{late}"))
-        assert (view["state"], view["due"]["committed"]) == ("in_review", "2019-09-02")
+        assert (view["state"], view["due"]["committed"]) == ("in_review", "2019-08-01")
 
     call(kernel, steps)
 

@@ -133,3 +133,15 @@ def test_a_good_file_after_the_fuzz_still_goes_live(live_api, before):
     resp, _ = put(live_api, ruleset())
     assert resp.status_code == 200, resp.text
     assert rulebook_state(live_api) != before
+
+
+@pytest.mark.parametrize("name", ["natural_resources." + "x" * 500, "Natural.Up",
+                                     "natural_resources.中文", "-x", "natural_resources.a%20b"])
+def test_a_ruleset_id_no_file_could_be_named_after_is_422(live_api, before, name):
+    resp = requests.put(f"{live_api.url}/v1/rulesets/{name}", timeout=60,
+                        data=ruleset().replace("natural_resources.fuzz", name, 1).encode(),
+                        headers={**live_api.headers, "Content-Type": "application/yaml"})
+    assert resp.status_code == 422, resp.text[:300]
+    assert resp.json()["error"]["field"] == "ruleset"
+    assert rulebook_state(live_api) == before
+

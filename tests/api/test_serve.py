@@ -100,7 +100,8 @@ def test_a_plugin_failing_at_start_up_stops_the_server_before_it_serves(tmp_path
     proc = _serve(tmp_path, port, env={"PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"})
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
-    assert "plugin broken failed in onetrip_startup" in err and "licence server" in err
+    assert ("plugin broken (entry point onetrip.plugins: broken = broken_plugin, distribution "
+            "broken-plugin 1.0) failed in onetrip_startup") in err and "licence server" in err
     assert "serving on" not in err
 
 

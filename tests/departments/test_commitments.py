@@ -45,11 +45,11 @@ def test_tolerance_records_a_commitment_and_supplying_fulfils_it(kernel):
     assert d.outcome == "accepted_with_tolerance"
     (row,) = credit(kernel).store.records(CODE)["commitments"]
     assert (row["kind"], row["status"], row["materials"], row["due"]) == (
-        "tolerance", "open", "NR-M-BOUNDARY-SURVEY", "2019-09-04")
+        "tolerance", "open", "NR-M-BOUNDARY-SURVEY", "2019-08-06")
     kernel.pm.hook.onetrip_case_event(case_id="C-1", event="supplemented",
-                                      payload={"at": "2019-09-01T10:00:00+08:00"})
+                                      payload={"at": "2019-08-06T10:00:00+08:00"})
     (row,) = credit(kernel).store.records(CODE)["commitments"]
-    assert (row["status"], row["settled_on"]) == ("fulfilled", "2019-09-01")
+    assert (row["status"], row["settled_on"]) == ("fulfilled", "2019-08-06")
 
 
 def test_a_partial_supplement_keeps_the_commitment_open(kernel):

@@ -107,6 +107,32 @@ def test_every_department_rule_is_shown_firing_by_a_yaml_case():
     rules = set()
     for path in [*(ROOT / "rules" / "natural_resources").glob("*.yaml"),
                  *(ROOT / "rules" / "real_estate").glob("*.yaml"),
+                 *(ROOT / "rules" / "construction").glob("*.yaml"),
+                 *(ROOT / "rules" / "projects").glob("*.yaml"),
                  *(ROOT / "rules" / "common").glob("*.yaml")]:
         rules |= {r["id"] for r in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]}
     assert rules - fired == set()
+
+
+def test_a_blacklisted_code_spelt_in_other_digits_is_still_blacklisted(tmp_path, monkeypatch,
+                                                                        capsys):
+    """Fullwidth digits are the same code (stored as ASCII, so the credit record is found);
+    digits of another script are no code at all: neither gets past the credit rules."""
+    db = f"sqlite:///{tmp_path / 'k.db'}"
+    assert main(["credit", "load", str(ROOT / "examples" / "credit_records.yaml"),
+                 "--db", db]) == 0
+    monkeypatch.setenv("ONETRIP_DATABASE_URL", db)
+    case = json.loads((ROOT / "examples" / "land_site_dishonest.json").read_text("utf-8"))
+    code = case["applicant"]["credit_code"]
+    outcomes = {}
+    for name, digits in (("ascii", "0123456789"), ("fullwidth", "０１２３４５６７８９"),
+                         ("arabic-indic", "٠١٢٣٤٥٦٧٨٩")):
+        case["applicant"]["credit_code"] = code.translate(str.maketrans("0123456789", digits))
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(case, ensure_ascii=False), "utf-8")
+        capsys.readouterr()
+        status = main(["evaluate", str(path)])
+        out = capsys.readouterr()
+        outcomes[name] = json.loads(out.out)["outcome"] if status == 0 else (status, out.err)
+    assert outcomes["ascii"] == outcomes["fullwidth"] == "correction_required"
+    assert outcomes["arabic-indic"][0] != 0 and "credit_code" in outcomes["arabic-indic"][1]

@@ -173,10 +173,8 @@ def test_yaml_cases_check_due_moments_parts_and_routing(onetrip_kernel):
                      "RE-OTHER": {"committed": "2019-08-07"}},
         "routing": {"collect_at": "department"}})
     assert compare(wrong, decision) == [
-        '  due: expected {"committed": "2019-08-06 09:45:00+08:00"}, '
-        'got {"committed": "2019-08-06 09:15:00+08:00"}',
-        '  item_due: expected {"RE-MORT-FIRST": {"committed": "2019-08-07"}, '
-        '"RE-OTHER": {"committed": "2019-08-07"}}, got {"RE-MORT-FIRST": '
-        '{"committed": "2019-08-06"}, "RE-OTHER": null}',
+        '  due.committed: expected "2019-08-06T09:45:00+08:00", got "2019-08-06T09:15:00+08:00"',
+        '  item_due.RE-MORT-FIRST.committed: expected "2019-08-07", got "2019-08-06"',
+        "  item_due: expected RE-OTHER, got ['RE-MORT-FIRST']",
         '  routing: expected {"collect_at": "department"}, got {"collect_at": "510900-ZW-05"}',
     ]

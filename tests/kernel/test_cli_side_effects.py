@@ -40,6 +40,7 @@ def onetrip(cwd: Path, *argv: str) -> tuple[dict, str]:
 
 @pytest.mark.parametrize("argv", [
     ["--help"], ["calendar", "add", "2019-09-27", "3"], ["plugins"], ["schema", "rules"],
+    ["facts"],
 ], ids=" ".join)
 def test_short_commands_load_no_database_or_http_stack(tmp_path, argv):
     report, out = onetrip(tmp_path, *argv)

@@ -10,17 +10,19 @@ from kernel.core import InputError
 from kernel.models import Application
 
 
-def test_land_site_example_is_compressed_from_140_to_27(kernel, land_site):
+def test_land_site_example_carries_the_licences_own_limits_not_the_chains(kernel, land_site):
     decision, _ = kernel.evaluate(land_site)
     assert decision.outcome == "accepted"
-    assert decision.time_limits.legal.model_dump() == {"unit": "working_days", "amount": 140}
-    assert decision.time_limits.committed.amount == 27
-    assert decision.time_limits.compression_rate == 0.807  # 1 - 27/140
-    # official 2019 National Day holiday Oct 1-7; 9/29 and 10/12 were make-up working days
-    assert decision.due.committed == date(2019, 9, 2)
-    assert decision.due.legal == date(2020, 2, 20)
+    # the licence's own legal limit (68号令 / 行政许可法 art. 42); 140 → 27 is the chain's
+    assert decision.time_limits.legal.model_dump() == {"unit": "working_days", "amount": 20}
+    assert decision.time_limits.committed.amount == 5
+    assert decision.time_limits.compression_rate == 0.75  # 1 - 5/20
+    assert decision.due.committed == date(2019, 8, 1)
+    assert decision.due.legal == date(2019, 8, 22)
+    assert "承诺时限5个工作日（法定20个工作日）" in decision.notices[0]
+    assert "140" not in decision.notices[0]
     fired = [(t.ruleset, t.rule, t.version) for t in decision.trace]
-    assert ("natural_resources.multi_review", "compress-merged-land-site", "2019.1") in fired
+    assert ("natural_resources.multi_review", "compress-merged-land-site", "2019.2") in fired
     assert {w.material: w.reason for w in decision.waived} == {
         "NR-M-BUSINESS-LICENCE": "data_sharing", "NR-M-LEGAL-REP-ID": "data_sharing"}
 
@@ -33,22 +35,23 @@ def test_rules_not_yet_in_force_do_not_fire(kernel, land_site):
 
 
 def test_missing_main_material_means_one_notice_listing_everything(kernel, land_site):
-    land_site["materials"] = ["NR-M-PROJECT-DOC"]
+    land_site["materials"] = ["NR-M-PROJECT-BASIS"]
     land_site["agent"] = {"name": "李某某", "id_number": "11010519491231002X"}  # so 授权委托书
     decision, _ = kernel.evaluate(land_site)
     assert decision.outcome == "correction_required"
     assert [m.material for m in decision.required] == [
-        "NR-M-APPLICATION", "NR-M-SITE-PLAN", "NR-M-BOUNDARY-SURVEY", "NR-M-POWER-OF-ATTORNEY"]
+        "NR-M-APPLICATION", "NR-M-LAND-SITE-REPORT", "NR-M-SITE-PLAN", "NR-M-BOUNDARY-SURVEY",
+        "NR-M-POWER-OF-ATTORNEY"]
     assert decision.due.committed is None  # no clock before acceptance
     (notice,) = decision.notices
-    assert notice.startswith("补正材料通知书（一次性告知）") and "4. 授权委托书" in notice
+    assert notice.startswith("补正材料通知书（一次性告知）") and "5. 授权委托书" in notice
 
 
 def test_constituent_items_are_handled_as_the_merged_item(kernel, land_site):
     land_site["items"] = ["NR-SITE-SELECTION", "NR-LAND-PREREVIEW"]
     decision, _ = kernel.evaluate(land_site)
     assert [i.item for i in decision.items] == ["NR-LAND-SITE"]
-    assert decision.time_limits.committed.amount == 27
+    assert decision.time_limits.committed.amount == 5
     assert any(f["code"] == "merged" for f in decision.flags)
 
 
@@ -75,7 +78,7 @@ def test_cli_evaluate_prints_the_decision(land_site, capsys, tmp_path, monkeypat
     (tmp_path / "case.json").write_text(json.dumps(land_site), encoding="utf-8")
     assert main(["evaluate", "case.json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["time_limits"]["legal"]["amount"] == 140 and out["due"]["committed"] == "2019-09-02"
+    assert out["time_limits"]["legal"]["amount"] == 20 and out["due"]["committed"] == "2019-08-01"
 
 
 @pytest.mark.parametrize("content,expect", [

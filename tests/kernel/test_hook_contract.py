@@ -60,8 +60,10 @@ def exercised(log, tmp_path):
         app = json.loads(EXAMPLE.read_text(encoding="utf-8"))
         kernel.evaluate(app)                                   # enrich_facts
         Lifecycle(kernel).submit(app)                          # decision_made, case_event
+        Lifecycle(kernel).sweep()                              # sweep
         create_app(kernel, sweep=False)                        # web_routes
         parser(kernel.pm)                                      # cli
+        kernel.own_rulebooks()                                 # rulebooks (lint, schema)
         kernel.pm.hook.onetrip_load_records(kind="none", data={})  # firstresult: none takes it
     finally:
         kernel.close()

@@ -6,14 +6,13 @@ import json
 import sys
 from pathlib import Path
 
-import pluggy
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import BaseModel
 
 from kernel import hookimpl
 from kernel.http.app import create_app
-from kernel.manager import PluginError, build_manager, call_each
+from kernel.manager import PluginContractError, PluginError, build_manager, call_each
 from kernel.models import Item
 from kernel.routes import Conflict, Route
 from kernel.store.outbox import Outbox
@@ -303,7 +302,7 @@ def test_misspelt_hook_fails_at_startup():
         def onetrip_register_item(self, items):
             pass
 
-    with pytest.raises(pluggy.PluginValidationError):
+    with pytest.raises(PluginContractError, match="did you mean onetrip_register_items"):
         build_manager(extra=[("typo", Typo())], entry_points=False)
 
 

@@ -17,6 +17,7 @@ class TestDepartment:
     @hookimpl
     def onetrip_register_items(self, items):
         items.load(DATA / "catalogue.yaml")
+        items.sharing.load(DATA / "sharing.yaml")
 
 
 @pytest.fixture

@@ -50,10 +50,11 @@ def test_no_notice_within_five_working_days_is_accepted_on_receipt(kernel):
     assert lc.sweep(at(2019, 8, 2, 9)) == 1
     view = lc.get(case_id, at(2019, 8, 2, 10))
     assert (view["state"], kinds(lc, case_id)[-1]) == ("in_review", "deemed_accepted")
-    # Accepted on receipt (07-25): the same dates as a complete application that day.
-    assert view["due"] == lc.get(accepted)["due"] == {"committed": date(2019, 9, 2),
-                                                     "legal": date(2020, 2, 20)}
-    assert view["clock"]["running"] and view["clock"]["remaining_working_days"] == 21
+    # Accepted on receipt (07-25): the same dates as a complete application that day. Its
+    # five committed working days ended with the notice's five: the case is now overdue.
+    assert view["due"] == lc.get(accepted)["due"] == {"committed": date(2019, 8, 1),
+                                                     "legal": date(2019, 8, 22)}
+    assert view["clock"]["running"] and view["clock"]["remaining_working_days"] == -1
     deemed = view["events"][-1]["payload"]
     assert (deemed["received_on"], deemed["correction_notice_by"]) == ("2019-07-25", "2019-08-01")
     assert "第三十二条" in deemed["basis"]

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from casekit import TEST_RULES
 
+from kernel.cases import CaseCatalogue
 from kernel.core import InputError
 from kernel.models import Item
 from kernel.store import start_kernel
 from kernel.store.lifecycle import Lifecycle
-from kernel.testkit import CaseCatalogue
 
 JOINT = Item(code="JOINT-PERMIT", name="联合办理的许可", department="natural_resources",
              legal_basis="《行政许可法》第二十六条第二款", legal_limit={"working_days": 45},

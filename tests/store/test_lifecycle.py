@@ -84,24 +84,23 @@ def test_late_supplement_without_a_sweep_is_re_noticed_first(kernel):
 def test_clock_pause_moves_the_due_date_and_remaining_days(kernel):
     lc = Lifecycle(kernel)
     case_id, _ = lc.submit(application())
-    before = lc.get(case_id, at(2019, 8, 1))
-    assert before["due"]["committed"] == date(2019, 9, 2)  # 27 working days after 07-25
-    assert before["clock"]["remaining_working_days"] == 22  # 07-26..08-01 used: 5 days
-    lc.clock(case_id, "pause", "专家评审", at(2019, 8, 5, 10), {"working_days": 5})
-    paused = lc.get(case_id, at(2019, 8, 9))
+    before = lc.get(case_id, at(2019, 7, 29))
+    assert before["due"]["committed"] == date(2019, 8, 1)  # 5 working days after 07-25
+    assert before["clock"]["remaining_working_days"] == 3  # 07-26 and 07-29 used
+    lc.clock(case_id, "pause", "专家评审", at(2019, 7, 30, 10), {"working_days": 5})
+    paused = lc.get(case_id, at(2019, 8, 2))
     assert paused["due"]["committed"] is None and paused["clock"]["paused"]
-    lc.clock(case_id, "resume", "专家评审结束", at(2019, 8, 9, 15))
-    after = lc.get(case_id, at(2019, 8, 9))
-    # Mon 08-05 .. Fri 08-09 (five working days touched by the pause) are not counted.
-    assert after["due"]["committed"] == date(2019, 9, 9)
-    # Used: 07-26 and 07-29..08-02, six working days; the paused week is not counted.
-    assert after["clock"]["remaining_working_days"] == 21
-    assert after["clock"]["warning"] is None
-    late = lc.get(case_id, at(2019, 9, 10))
+    lc.clock(case_id, "resume", "专家评审结束", at(2019, 8, 5, 15))
+    after = lc.get(case_id, at(2019, 8, 5))
+    # Tue 07-30 .. Mon 08-05 (five working days touched by the pause) are not counted.
+    assert after["due"]["committed"] == date(2019, 8, 8)
+    # Used: 07-26 and 07-29, two working days; the paused days are not counted.
+    assert after["clock"]["remaining_working_days"] == 3
+    late = lc.get(case_id, at(2019, 8, 9))
     assert (late["clock"]["remaining_working_days"], late["clock"]["warning"]) == (-1, "overdue")
-    assert lc.get(case_id, at(2019, 9, 5))["clock"]["warning"] == "red"
-    assert [c["id"] for c in lc.find(overdue=True, as_of=at(2019, 9, 10))] == [case_id]
-    assert lc.find(overdue=True, as_of=at(2019, 9, 9)) == []
+    assert lc.get(case_id, at(2019, 8, 7))["clock"]["warning"] == "red"
+    assert [c["id"] for c in lc.find(overdue=True, as_of=at(2019, 8, 9))] == [case_id]
+    assert lc.find(overdue=True, as_of=at(2019, 8, 8)) == []
 
 
 def test_wrong_actions_are_refused_and_change_nothing(kernel):

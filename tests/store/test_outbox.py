@@ -1,4 +1,5 @@
-"""At-least-once plugin delivery: a crash or a failing plugin after commit loses nothing."""
+"""At-least-once plugin delivery: a crash or a failing plugin after commit loses nothing, and
+a case no plugin can take holds up no other."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from casekit import TEST_RULES, Listener, application, tolerated_application
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from kernel import hookimpl
 from kernel.core import Kernel
 from kernel.store import start_kernel
 from kernel.store.lifecycle import Lifecycle
-from kernel.store.tables import Case, CaseEvent
+from kernel.store.tables import Case, CaseEvent, now
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = timedelta(0)  # redeliver whatever is undelivered, however young
@@ -132,5 +134,64 @@ def test_lifecycle_event_redelivered_after_a_failure(db_url):
         lc.sweep(SUPPLEMENT_AT)
         assert [e for _, e in listener.events].count("supplemented") == 1
         assert undelivered(kernel) == (0, 0)
+    finally:
+        kernel.close()
+
+
+class Picky(Listener):
+    """A department system that cannot take some cases (say, dated before its own calendar
+    begins): every delivery of them fails, whatever the number of tries."""
+
+    def __init__(self, refuse: str):
+        super().__init__()
+        self.refuse, self.poison = refuse, set()
+
+    @hookimpl
+    def onetrip_decision_made(self, case, decision):
+        if case.application.applicant.name == self.refuse:
+            self.poison.add(case.case_id)
+            raise ValueError("dates before 2001 cannot be filed")
+        self.decisions.append(case.case_id)
+
+    @hookimpl
+    def onetrip_case_event(self, case_id, event, payload):
+        if case_id in self.poison:
+            raise ValueError("dates before 2001 cannot be filed")
+        self.events.append((case_id, event))
+
+
+def _poisoned(name: str) -> dict:
+    data = application()
+    data["applicant"] = {**data["applicant"], "name": name}
+    return data
+
+
+def test_a_case_no_plugin_can_take_never_holds_up_the_others(db_url, caplog):
+    picky, flaky = Picky("旧案"), Listener(failures=10)  # flaky: down for the live deliveries
+    kernel = start_kernel(db_url=db_url, rule_dirs=TEST_RULES,
+                          extra_plugins=[("picky", picky), ("flaky", flaky)])
+    try:
+        lc = Lifecycle(kernel, redeliver_after=NOW)
+        bad = [lc.submit(_poisoned("旧案"))[0] for _ in range(3)]
+        good = [lc.submit(application())[0] for _ in range(3)]
+        flaky.failures = {"decision": 0, "event": 0}  # back up
+        for _ in range(12):  # a small batch each time: the bad rows come first
+            lc.outbox.redeliver(limit=2)
+        assert sorted(flaky.decisions) == sorted(bad + good)
+        assert picky.decisions == good
+        assert {c for c, _ in picky.events} == set(good)
+        view = lc.get(bad[0])
+        assert [u["what"] for u in view["undelivered"]] == ["decision", "event", "event", "event"]
+        first = view["undelivered"][0]
+        assert first["attempts"] == 2 and "dates before 2001" in first["last_error"]
+        assert timedelta(seconds=50) < first["retry_at"] - now() <= timedelta(minutes=1)
+        assert lc.get(good[0])["undelivered"] == []
+        assert any("not taken (attempt 2)" in r.getMessage() for r in caplog.records)
+        # Its next try comes when due, and once the plugin takes it, nothing is left.
+        assert lc.outbox.redeliver() == 0
+        picky.refuse, picky.poison = "", set()
+        assert lc.outbox.redeliver(at=now() + timedelta(minutes=2)) == 12
+        assert undelivered(kernel) == (0, 0)
+        assert lc.get(bad[0])["undelivered"] == []
     finally:
         kernel.close()

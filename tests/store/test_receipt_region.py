@@ -25,11 +25,11 @@ def test_a_saturday_submission_gets_the_due_dates_of_the_following_monday(kernel
     sat, mon = lc.get(saturday, at(2019, 7, 29, 17)), lc.get(monday, at(2019, 7, 29, 17))
     assert sat["submitted_at"] == datetime(2019, 7, 27, 2, 30, tzinfo=ZoneInfo("UTC"))
     assert sat["received_on"] == mon["received_on"] == date(2019, 7, 29)
-    assert sat["due"] == mon["due"] == {"committed": date(2019, 9, 4),
-                                        "legal": date(2020, 2, 24)}
-    # Monday itself is not counted: all 27 working days are left on both.
-    assert sat["clock"]["remaining_working_days"] == mon["clock"]["remaining_working_days"] == 27
-    assert lc.get(saturday, at(2019, 7, 28))["clock"]["remaining_working_days"] == 27
+    assert sat["due"] == mon["due"] == {"committed": date(2019, 8, 5),
+                                        "legal": date(2019, 8, 26)}
+    # Monday itself is not counted: all 5 working days are left on both.
+    assert sat["clock"]["remaining_working_days"] == mon["clock"]["remaining_working_days"] == 5
+    assert lc.get(saturday, at(2019, 7, 28))["clock"]["remaining_working_days"] == 5
 
 
 def test_a_saturday_pause_and_resume_count_like_mondays(kernel):
@@ -37,8 +37,8 @@ def test_a_saturday_pause_and_resume_count_like_mondays(kernel):
     saturday, _ = lc.submit(application(submitted_at="2019-07-27T10:30:00+08:00"))
     lc.clock(saturday, "pause", "专家评审", at(2019, 8, 5, 10), {"working_days": 5})
     lc.clock(saturday, "resume", "专家评审结束", at(2019, 8, 9, 15))
-    # Mon 08-05 .. Fri 08-09 are not counted: a week later than 09-04.
-    assert lc.get(saturday)["due"]["committed"] == date(2019, 9, 11)
+    # Mon 08-05 .. Fri 08-09 are not counted: a week later than 08-05.
+    assert lc.get(saturday)["due"]["committed"] == date(2019, 8, 12)
 
 
 def test_a_guangxi_case_counts_every_date_on_the_guangxi_calendar(kernel):

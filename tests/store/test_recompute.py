@@ -14,7 +14,7 @@ from kernel.store.lifecycle import Lifecycle
 
 TZ = ZoneInfo("Asia/Shanghai")
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-# A 2027 schedule with one more rest day (Mon 01-04) before the committed due date 2027-01-08.
+# A 2027 schedule with one more rest day (Mon 01-04) before the committed due date 2027-01-05.
 NOTICE_2027 = """\
 source: 测试用2027年节假日安排
 covers: [2027]
@@ -50,7 +50,7 @@ def notice(tmp_path) -> Path:
 
 
 def land_site() -> dict:
-    return json.loads((EXAMPLES / "land_site_2026-12-01.json").read_text(encoding="utf-8"))
+    return json.loads((EXAMPLES / "land_site_2026-12-28.json").read_text(encoding="utf-8"))
 
 
 def at(y, m, d, h=12) -> datetime:
@@ -60,38 +60,38 @@ def at(y, m, d, h=12) -> datetime:
 def test_a_notice_moves_an_open_case_once_and_plugins_hear_of_it(kernel, recorder, notice):
     lc = Lifecycle(kernel)
     case_id, _ = lc.submit(land_site())
-    before = lc.get(case_id, at(2026, 12, 2))
-    assert before["due"] == {"committed": date(2027, 1, 8), "legal": date(2027, 6, 28)}
+    before = lc.get(case_id, at(2026, 12, 29))
+    assert before["due"] == {"committed": date(2027, 1, 5), "legal": date(2027, 1, 26)}
     assert before["decision"].get("due")["provisional_years"] == [2027]
-    assert lc.recompute_due(at=at(2026, 12, 2)) == 0  # nothing known yet: nothing moves
+    assert lc.recompute_due(at=at(2026, 12, 29)) == 0  # nothing known yet: nothing moves
 
     done = calendars.install_override(notice)
     assert done.settled == (2027,)
-    assert lc.recompute_due(since=2027, at=at(2026, 12, 2)) == 1
+    assert lc.recompute_due(since=2027, at=at(2026, 12, 29)) == 1
 
     cal = kernel.calendar
     assert 2027 not in cal.provisional_years
-    new = {"committed": cal.due(date(2026, 12, 1), ("working_days", 27)).day,
-           "legal": cal.due(date(2026, 12, 1), ("working_days", 140)).day}
-    assert new["committed"] == date(2027, 1, 11)  # 01-04 is a rest day now
-    view = lc.get(case_id, at(2026, 12, 2))
+    new = {"committed": cal.due(date(2026, 12, 28), ("working_days", 5)).day,
+           "legal": cal.due(date(2026, 12, 28), ("working_days", 20)).day}
+    assert new["committed"] == date(2027, 1, 6)  # 01-04 is a rest day now
+    view = lc.get(case_id, at(2026, 12, 29))
     assert view["due"] == new
     (event,) = [e for e in view["events"] if e["kind"] == "due_recomputed"]
-    assert event["payload"]["old"]["due_committed"] == "2027-01-08"
-    assert event["payload"]["old"]["due_legal"] == "2027-06-28"
-    assert event["payload"]["new"]["due_committed"] == "2027-01-11"
+    assert event["payload"]["old"]["due_committed"] == "2027-01-05"
+    assert event["payload"]["old"]["due_legal"] == "2027-01-26"
+    assert event["payload"]["new"]["due_committed"] == "2027-01-06"
     assert event["payload"]["new"]["due_legal"] == new["legal"].isoformat()
     assert event["payload"]["provisional_years"] == []
     heard = [(c, p) for c, kind, p in recorder.events if kind == "due_recomputed"]
     assert heard == [(case_id, event["payload"])]
 
     # Overdue lists and warnings follow the new date.
-    assert lc.find(overdue=True, as_of=at(2027, 1, 9)) == []
-    assert [c["id"] for c in lc.find(overdue=True, as_of=at(2027, 1, 12))] == [case_id]
-    assert lc.get(case_id, at(2027, 1, 8))["clock"]["remaining_working_days"] == 1
+    assert lc.find(overdue=True, as_of=at(2027, 1, 6)) == []
+    assert [c["id"] for c in lc.find(overdue=True, as_of=at(2027, 1, 7))] == [case_id]
+    assert lc.get(case_id, at(2027, 1, 5))["clock"]["remaining_working_days"] == 1
 
-    assert lc.recompute_due(at=at(2026, 12, 3)) == 0  # a second run changes nothing
-    again = lc.get(case_id, at(2026, 12, 3))
+    assert lc.recompute_due(at=at(2026, 12, 30)) == 0  # a second run changes nothing
+    again = lc.get(case_id, at(2026, 12, 30))
     assert [e["kind"] for e in again["events"]].count("due_recomputed") == 1
     assert [k for _, k, _ in recorder.events].count("due_recomputed") == 1
 
@@ -102,7 +102,7 @@ def test_a_case_whose_dates_do_not_move_gets_no_event(kernel, recorder, tmp_path
     plain = tmp_path / "gov-2027.yaml"  # the statutory days themselves: nothing moves
     plain.write_text(NOTICE_2027.replace("to: 2027-01-04", "to: 2027-01-03"), encoding="utf-8")
     calendars.install_override(plain)
-    assert lc.recompute_due(at=at(2026, 12, 2)) == 0
+    assert lc.recompute_due(at=at(2026, 12, 29)) == 0
     assert "due_recomputed" not in [e["kind"] for e in lc.get(early)["events"]]
 
 
@@ -114,7 +114,7 @@ def test_calendar_load_recounts_the_cases_of_the_database(kernel, notice, db_url
     assert main(["calendar", "load", str(notice), "--db", db_url]) == 0
     out = capsys.readouterr().out
     assert "no longer provisional: 2027" in out and "1 open case(s) with new due dates" in out
-    assert lc.get(case_id)["due"]["committed"] == date(2027, 1, 11)
+    assert lc.get(case_id)["due"]["committed"] == date(2027, 1, 6)
     assert main(["calendar", "load", str(notice), "--db", db_url]) == 0  # the same file again
     assert "0 open case(s)" in capsys.readouterr().out
 
@@ -170,7 +170,7 @@ def test_an_admin_posts_a_schedule_and_open_cases_follow(kernel, recorder):
     assert first == {"installed": "gov-2027.yaml", "covers": [2027], "settled": [2027],
                      "recomputed": 1}
     assert again["recomputed"] == 0
-    assert view["due"]["committed"] == "2027-01-11"
+    assert view["due"]["committed"] == "2027-01-06"
     assert [e["kind"] for e in view["events"]].count("due_recomputed") == 1
     assert [k for _, k, _ in recorder.events].count("due_recomputed") == 1
 
@@ -189,5 +189,5 @@ def test_the_server_follows_a_notice_another_process_installed(kernel, recorder,
                 break
 
     api(kernel, steps, sweep=True)
-    assert lc.get(case_id)["due"]["committed"] == date(2027, 1, 11)
+    assert lc.get(case_id)["due"]["committed"] == date(2027, 1, 6)
     assert 2027 not in kernel.calendar.provisional_years
