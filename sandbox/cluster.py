@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kernel.rulebook import rule_paths
 from sandbox.compare import ChunkResult, Comparer, run_rows
 from sandbox.partition import Partition, Scan, rows, scan
 
@@ -30,7 +31,7 @@ def ship_dir(path: Path) -> RuleDir:
     path = Path(path)
     if path.is_file():
         return path.name, ((path.name, path.read_text("utf-8")),)
-    files = sorted(path.rglob("*.y*ml")) if path.is_dir() else []
+    files = rule_paths([path]) if path.is_dir() else []
     return path.name, tuple((str(f.relative_to(path)), f.read_text("utf-8")) for f in files)
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from kernel import Rulebook
+from kernel.rulebook import CASE_DIR, rule_paths
 
 IN_FORCE = ("as-in-force", "in-force", "current")
 
@@ -48,8 +49,8 @@ class Policy:
         self.notes = []
         by_name = {Path(d).name: Path(d) for d in kernel_dirs}
         subdirs = sorted(p.name for p in self.root.iterdir()
-                         if p.is_dir() and any(p.rglob("*.y*ml")))
-        files = sorted(self.root.glob("*.y*ml"))
+                         if p.is_dir() and p.name != CASE_DIR and rule_paths([p]))
+        files = [f for f in rule_paths([self.root]) if f.parent == self.root]
         if not files and set(subdirs) & by_name.keys():
             self.notes += [f"{name}/ is not read: it is not a folder of case rules of the "
                            "loaded plugins" for name in subdirs if name not in by_name]
@@ -57,7 +58,7 @@ class Policy:
         if files and not subdirs:
             mine = _departments(files)
             for name, d in by_name.items():
-                if mine and mine == _departments(sorted(d.rglob("*.y*ml"))):
+                if mine and mine == _departments(rule_paths([d])):
                     self.notes.append(f"stands in for the {name} rules; the others are "
                                       "those in force")
                     return [self.root if other == d else other for other in by_name.values()]
