@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +22,7 @@ from kernel.decide import HALL_TZ, fold
 from kernel.facts import CaseContext, FactRegistry
 from kernel.manager import PluginError, build_manager, call_each, notify_each, plugin_calls
 from kernel.models import Application, Decision, Item, TraceEntry
-from kernel.rulebook import OwnRulebook, Rulebook
+from kernel.rulebook import OwnRulebook, Rule, Rulebook
 from rules import RULES_DIR
 
 log = logging.getLogger("onetrip.kernel")
@@ -56,6 +57,17 @@ KERNEL_FACTS = (
      "missing materials a signed commitment may replace (告知承诺)"),
     *windows.FACTS,
 )
+
+
+@dataclass(frozen=True)
+class PreparedCase:
+    """An application with its facts computed, ready to be decided under any rulebook."""
+
+    ctx: CaseContext
+    calendar: Any
+    documents: list[tuple[Item, dict]]  # what the engine sees, per item
+    flags: list[dict[str, str]]  # plugins that failed, merged items
+    down: dict[str, str]  # plugin -> why its facts are missing
 
 
 class Kernel:
@@ -169,6 +181,13 @@ class Kernel:
     def evaluate(self, data: Any, *, case_id: str | None = None, at: datetime | None = None,
                  rulebook: Rulebook | None = None) -> tuple[Decision, CaseContext]:
         """Decide one application; never calls side-effect hooks (the store delivers those)."""
+        case = self.prepare(data, case_id=case_id, at=at)
+        return self.decide(case, rulebook), case.ctx
+
+    def prepare(self, data: Any, *, case_id: str | None = None, at: datetime | None = None
+                ) -> PreparedCase:
+        """Validate one application and compute its facts, once for any number of rulebooks
+        (the sandbox decides each historic case under two); raises InputError."""
         app = self.application(data)
         calendar = self.calendar_for(app.region)
         items, merge_notes = self.items.resolve(app.items)
@@ -187,19 +206,35 @@ class Kernel:
         except windows.ClosedWindow as exc:
             raise InputError("submitted_at", str(exc)) from None
         facts, flags, down = self._case_facts(ctx)
-        state = FoldState(items={i.code: i for i in items}, submitted=frozenset(app.materials),
+        flags += [{"code": "merged", "message": n} for n in merge_notes]
+        return PreparedCase(ctx, calendar, self.documents(ctx, facts), flags, down)
+
+    def match(self, case: PreparedCase, rulebook: Rulebook | None = None) -> list[list[Rule]]:
+        """The rules that fire for each of a prepared case's items, in the order they apply."""
+        book = rulebook or self.rulebook
+        return [book.match(doc) for _, doc in case.documents]
+
+    def decide(self, case: PreparedCase, rulebook: Rulebook | None = None,
+               matched: list[list[Rule]] | None = None) -> Decision:
+        """The decision on a prepared case under ``rulebook`` (default: the rules in force);
+        ``matched`` is what :meth:`match` found for it there, when the caller has it."""
+        app = case.ctx.application
+        state = FoldState(items={i.code: i for i in case.ctx.items},
+                          submitted=frozenset(app.materials),
                           part_of=self.items.parts_of(app.items),
                           applicant_kind=app.applicant.kind, sharing=self.items.sharing)
         book = rulebook or self.rulebook
         trace = []
-        for item, doc in self.documents(ctx, facts):
-            for rule in book.match(doc):
+        for (item, _), rules in zip(case.documents, matched or self.match(case, book),
+                                    strict=True):
+            for rule in rules:
                 for name, params in rule.actions:
                     self.actions.apply(state, name, params, item)
                 trace.append(_entry(rule, item.code))
-        trace += self._skipped(book, app, down)
-        state.flags = flags + [{"code": "merged", "message": n} for n in merge_notes] + state.flags
-        return fold(state, calendar, app.submitted_at, trace, windows.routing(app, items)), ctx
+        trace += self._skipped(book, app, case.down)
+        state.flags = case.flags + state.flags
+        return fold(state, case.calendar, app.submitted_at, trace,
+                    windows.routing(app, case.ctx.items))
 
     def documents(self, ctx: CaseContext, facts: dict[str, Any]) -> list[tuple[Item, dict]]:
         """The fact document the engine sees for each item (dots become ``__``)."""

@@ -104,15 +104,21 @@ def onetrip_register_actions(actions: ActionRegistry) -> None:
 def onetrip_enrich_facts(case: CaseContext, facts: dict[str, Any]) -> None:
     """Fill in facts about one case before its rules are matched.
 
-    Called for every evaluation, in the API, the CLI and the sandbox, so it must be fast
-    and must not change anything outside ``facts``. Write only facts your plugin
-    declared; values are type-checked afterwards. Leave a fact out when it is unknown:
-    conditions on an absent fact are false (see ``kernel.conditions``).
+    Called once for every case prepared for evaluation (``Kernel.prepare``), in the API,
+    the CLI and the sandbox (which decides one prepared case under two policies), so it
+    must be fast and must not change anything outside ``facts``. Write only facts your
+    plugin declared; values are type-checked afterwards. Leave a fact out when it is
+    unknown: conditions on an absent fact are false (see ``kernel.conditions``).
+
+    A kernel started with the setting ``private_store`` (the sandbox's) has a store no
+    other process writes: what you read from it may be kept for the kernel's life.
 
     :param case: the validated application, its items and the evaluation time.
     :param facts: flat mapping ``"namespace.field" -> value`` to add to.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.1
+       once per prepared case; the ``private_store`` setting.
     """
 
 

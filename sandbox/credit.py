@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydantic import ValidationError
 
 
-def _subject(row: Any) -> dict[str, Any] | None:
+def subject_of(row: Any) -> dict[str, Any] | None:
+    """A history row's ``credit`` as the credit plugin's subject record, or None."""
     if not isinstance(row, dict):
         return None
     credit, who = row.get("credit"), (row.get("application") or {}).get("applicant") or {}
@@ -19,30 +20,52 @@ def _subject(row: Any) -> dict[str, Any] | None:
     return {**credit, "name": who.get("name") or "-", key: who.get(key)}
 
 
-def load_credit(kernel: Any, lines: Iterable[tuple[int, str]], batch: int = 2000,
-                remember: int = 200_000) -> list[tuple[int, str]]:
+def subject_key(subject: dict[str, Any] | None) -> str:
+    return json.dumps(subject, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def subjects(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each row's credit block, with its line (the same block again is left out)."""
+    for line, text in lines:
+        try:
+            yield line, subject_of(json.loads(text))
+        except ValueError:  # not JSON: the replay reports the row itself
+            continue
+
+
+def distinct(found: Iterable[tuple[int, dict[str, Any] | None]], remember: int = 200_000
+             ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Credit blocks less repeats of one seen before; up to ``remember`` are remembered
+    (a forgotten one is only loaded again: loading is an upsert)."""
+    seen: set[str] = set()
+    for line, subject in found:
+        key = subject_key(subject)
+        if subject is None or key in seen:
+            continue
+        if len(seen) >= remember:
+            seen.clear()
+        seen.add(key)
+        yield line, subject
+
+
+def load_credit(kernel: Any, lines: Iterable[tuple[int, str]], batch: int = 2000
+                ) -> list[tuple[int, str]]:
     """Hand every row's ``credit`` to the plugin that takes ``credit`` records; returns
-    the rows whose credit was refused, with line numbers. Without such a plugin: nothing.
+    the rows whose credit was refused, with line numbers. Without such a plugin: nothing."""
+    return load_subjects(kernel, distinct(subjects(lines)), batch)
+
+
+def load_subjects(kernel: Any, found: Iterable[tuple[int, dict[str, Any]]], batch: int = 2000
+                  ) -> list[tuple[int, str]]:
+    """Load credit blocks (line, subject record) in order, as :func:`load_credit` does.
 
     Batches are upserts, so memory stays flat; for an applicant whose rows disagree the
     last row wins, and the records' own dates decide what applies on each case's day.
-    Up to ``remember`` applicants' credit is remembered so repeated rows are not reloaded.
     """
     pending: dict[str, tuple[int, dict[str, Any]]] = {}
     problems: list[tuple[int, str]] = []
-    seen: set[str] = set()
-    for line, text in lines:
-        try:
-            subject = _subject(json.loads(text))
-        except ValueError:  # not JSON: the replay reports the row itself
-            continue
-        key = json.dumps(subject, sort_keys=True, ensure_ascii=False, default=str)
-        if subject is None or key in seen:
-            continue
+    for line, subject in found:
         pending[_who(subject)] = (line, subject)
-        if len(seen) >= remember:
-            seen.clear()  # only a cost: forgotten applicants are upserted again
-        seen.add(key)
         if len(pending) >= batch:
             if not _load(kernel, list(pending.values()), problems):
                 return problems

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import random
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from itertools import accumulate
 from typing import Any, TextIO
 
 from kernel import Item
@@ -28,8 +32,14 @@ FIRMS = ("川中", "涪江", "遂州", "观音湖", "圣莲", "子昂", "船山"
 TRADES = ("食品", "建材", "电子", "物流", "锂电", "纺织", "置业", "医药")
 
 
+@lru_cache(maxsize=64)
+def _cumulative(table: tuple[tuple[Any, int], ...]) -> tuple[list[Any], list[int]]:
+    return [v for v, _ in table], list(accumulate(w for _, w in table))
+
+
 def _pick(rng: random.Random, table: tuple[tuple[Any, int], ...]) -> Any:
-    return rng.choices([v for v, _ in table], [w for _, w in table])[0]
+    values, cumulative = _cumulative(table)  # as rng.choices(values, weights) draws
+    return rng.choices(values, cum_weights=cumulative)[0]
 
 
 def person_id(rng: random.Random) -> str:
@@ -60,6 +70,7 @@ def credit_record(rng: random.Random, year: int, k: int) -> dict[str, Any]:
     return out
 
 
+@lru_cache(maxsize=1 << 17)  # the pool recurs: each drawn once (callers only read them)
 def applicant(seed: int, k: int, year: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Applicant ``k`` of the pool and their credit, the same wherever they appear."""
     rng = random.Random(f"{seed}:applicant:{k}")
@@ -161,18 +172,93 @@ class Generator:
                 yield self.case(n, when)
 
 
-def write(kernel: Any, out: TextIO, cases: int = SEED_CASES, year: int = 2019,
-          seed: int = 1, then: bool = True) -> int:
-    """Write ``cases`` rows of JSON Lines; with ``then``, record what the rules in force did."""
+Progress = Callable[[int], None]  # cases written so far
+_KERNEL: Any = None  # set before the workers fork, with the seed
+_SEED = 0
+BATCH = 500
+
+
+def _then(rows: list[dict[str, Any]]) -> str:
+    """Rows as JSON Lines, each with what the rules in force decided then."""
     from sandbox.outcome import history_then
 
+    for row in rows:
+        rng = random.Random(f"{_SEED}:then:{row['case_id']}")  # the same in any process
+        row["then"] = history_then(_KERNEL, row, rng)
+    return "".join(_line(r) for r in rows)
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _line(row: dict[str, Any]) -> str:
+    return _ENCODE(row) + "\n"
+
+
+def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _decided(batches: Iterator[list], workers: int) -> Iterator[str]:
+    """Batches with their outcomes, in order, decided on ``workers`` forked processes."""
+    if workers <= 1:
+        yield from map(_then, batches)
+        return
+    _KERNEL.db  # noqa: B018 - opened (and the credit loaded) once, before the fork
+    gate, stop = threading.Semaphore(workers * 4), threading.Event()
+
+    def feed() -> Iterator[list]:
+        for batch in batches:
+            gate.acquire()
+            if stop.is_set():
+                return
+            yield batch
+
+    pool = multiprocessing.get_context("fork").Pool(
+        workers, initializer=lambda: _KERNEL.db.dispose(close=False))
+    try:
+        for text in pool.imap(_then, feed()):
+            gate.release()
+            yield text
+    finally:
+        stop.set()
+        for _ in range(workers * 4 + 1):
+            gate.release()
+        pool.terminate()
+        pool.join()
+
+
+def write(kernel: Any, out: TextIO, cases: int = SEED_CASES, year: int = 2019,
+          seed: int = 1, then: bool = True, workers: int = 1,
+          progress: Progress | None = None) -> int:
+    """Write ``cases`` rows of JSON Lines; with ``then``, record what the rules in force did
+    (decided on ``workers`` processes: the same bytes for any number)."""
+    global _KERNEL, _SEED
+
     gen = Generator(kernel, year, seed)
+    _SEED = seed
     if then:  # decide "then" with the applicants' credit, as the replay will see it
         from sandbox.credit import load_credit
 
         load_credit(kernel, gen.applicants())
-    for row in gen.rows(cases):
-        if then:
-            row["then"] = history_then(kernel, row, gen.rng)
-        out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+        _KERNEL = kernel
+        texts = _decided(_batches(gen.rows(cases)), workers)
+    else:
+        texts = ("".join(map(_line, batch)) for batch in _batches(gen.rows(cases)))
+    done = 0
+    try:
+        for text in texts:
+            out.write(text)
+            done += text.count("\n")
+            if progress:
+                progress(done)
+    finally:
+        _KERNEL = None
     return cases

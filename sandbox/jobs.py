@@ -147,7 +147,8 @@ class ReplayJobs:
         (job.out / JOB).write_text(json.dumps({
             "cases": str(cases.resolve()), "baseline": req.baseline, "candidate": req.candidate,
             "out": str(job.out.resolve()), "workers": self.workers, "on_error": req.on_error,
-            "kernel": self.kernel_args, "policy_roots": sorted(roots)}), encoding="utf-8")
+            "kernel": self.kernel_args, "policy_roots": sorted(roots),
+            "server": os.getpid()}), encoding="utf-8")
         with open(job.out / "worker.log", "wb") as output:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "sandbox.worker", str(job.out.resolve())],
@@ -178,6 +179,8 @@ class ReplayJobs:
         """Wait for the job's worker; whatever it left unsaid, the job fails."""
         code = proc.wait()
         _signal(proc, signal.SIGKILL)  # what is left of its group: the replay's own pool
+        if job.upload is not None:  # gone before anyone can see the job ended
+            job.upload.unlink(missing_ok=True)
         with self.lock:
             self.procs.pop(job.id, None)
             self._apply(job, read_state(job.out))
@@ -186,8 +189,6 @@ class ReplayJobs:
                     "stopped: the server shut down" if self.closed
                     else f"the replay worker stopped unexpectedly ({_how(code)})")
                 log.warning("replay %s failed: %s", job.id, job.error)
-        if job.upload is not None:
-            job.upload.unlink(missing_ok=True)
 
     def close(self) -> None:
         """Stop the replays under way (SIGTERM, then SIGKILL) and wait for their followers."""

@@ -39,6 +39,7 @@ class View:
     rate_milli: int | None
     catalogue: int
     rules: frozenset[str]
+    items: tuple[str, ...] = ()  # the items decided (a merged item once)
 
 
 def limit_label(limit: TimeLimit) -> str:
@@ -69,6 +70,7 @@ def view(decision: Decision, catalogue: dict[str, Any], known: dict | None = Non
         rate_milli=None if rate is None else round(rate * 1000),
         catalogue=_count(items, catalogue, {} if known is None else known, by_agent),
         rules=frozenset(f"{t.ruleset}/{t.rule}" for t in decision.trace if t.status == "fired"),
+        items=items,
     )
 
 
@@ -78,6 +80,12 @@ def visits(v: View, case: HistoricCase) -> int:
     correction = v.outcome == "correction_required"
     follow_up = v.outcome == "accepted_with_tolerance" and not case.supplement_online
     return first + correction + follow_up
+
+
+def working_days(v: View) -> int | None:
+    """The committed limit in working days, None in another unit."""
+    unit, _, amount = v.committed.partition(":")
+    return int(amount) if unit == "working_days" else None
 
 
 def one_window(case: HistoricCase) -> bool:

@@ -6,12 +6,12 @@ import hashlib
 import re
 import subprocess
 import tarfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from kernel import Rulebook
-from rules import RULES_DIR
+from kernel.rulebook import CASE_DIR, rule_paths
 
 IN_FORCE = ("as-in-force", "in-force", "current")
 
@@ -31,24 +31,54 @@ class Policy:
     spec: str
     label: str
     root: Path | None
+    notes: list[str] = field(default_factory=list)  # what the report says about the folder
 
     def rule_dirs(self, kernel_dirs: list[Path]) -> list[Path] | None:
-        """Folders to load. A tree shaped like ``rules/`` stands in for the kernel's folders
-        of the same names (others, e.g. an OA plugin's own rules, are left out); a folder
-        without such subfolders is the whole policy."""
+        """Folders to load instead of the kernel's (None: the kernel's own).
+
+        - A tree shaped like ``rules/``: each of its folders stands in for the kernel's
+          folder of the same name; the kernel's other folders stay as they are in force.
+        - A folder of one department's rule files (the department of one of the kernel's
+          folders): it stands in for that folder only.
+        - Anything else is the whole policy.
+
+        A folder of the tree the replay does not read is named in :attr:`notes`.
+        """
         if self.root is None:
             return None
-        mapped, shaped = [], False
-        for d in kernel_dirs:
-            try:
-                rel = Path(d).resolve().relative_to(RULES_DIR.resolve())
-            except ValueError:  # an external plugin's folder: not part of any draft
-                mapped.append(Path(d))
-                continue
-            if (self.root / rel).is_dir():
-                mapped.append(self.root / rel)
-                shaped = True
-        return mapped if shaped else [self.root]
+        self.notes = []
+        by_name = {Path(d).name: Path(d) for d in kernel_dirs}
+        subdirs = sorted(p.name for p in self.root.iterdir()
+                         if p.is_dir() and p.name != CASE_DIR and rule_paths([p]))
+        files = [f for f in rule_paths([self.root]) if f.parent == self.root]
+        if not files and set(subdirs) & by_name.keys():
+            self.notes += [f"{name}/ is not read: it is not a folder of case rules of the "
+                           "loaded plugins" for name in subdirs if name not in by_name]
+            return [self.root / name if name in subdirs else d for name, d in by_name.items()]
+        if files and not subdirs:
+            mine = _departments(files)
+            for name, d in by_name.items():
+                if mine and mine == _departments(rule_paths([d])):
+                    self.notes.append(f"stands in for the {name} rules; the others are "
+                                      "those in force")
+                    return [self.root if other == d else other for other in by_name.values()]
+        self.notes.append("the whole policy: no rules in force are added to it")
+        return [self.root]
+
+
+def _departments(files: list[Path]) -> frozenset[str]:
+    """The departments rule files declare (a file that does not parse declares none)."""
+    import yaml
+
+    out = set()
+    for f in files:
+        try:
+            data = yaml.safe_load(f.read_text("utf-8"))
+        except (OSError, ValueError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("department"), str):
+            out.add(data["department"])
+    return frozenset(out)
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from html import escape
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from sandbox.compare import ChunkResult, Comparer
 from sandbox.kpi import OUTCOMES
 from sandbox.policy import Policy
+from sandbox.render import Block, html, markdown
+from sandbox.rulediff import rule_diff, titles
 from sandbox.svg import grouped_bars
 
 KPIS = (  # key, name, definition
@@ -39,19 +41,61 @@ def summarise(total: ChunkResult, policies: tuple[Policy, Policy], cmp: Comparer
     base, cand = total.baseline.to_json(), total.candidate.to_json()
     deltas = {k: None if base["kpis"][k] is None or cand["kpis"][k] is None
               else round(cand["kpis"][k] - base["kpis"][k], 4) for k, _, _ in KPIS}
+    names = titles(cmp.books)
     return {
-        "rows": total.rows, "cases": total.baseline.cases, "bad_rows": len(total.bad),
+        "rows": total.rows, "cases": total.baseline.cases, "bad_rows": total.bad_rows,
         "changed": sum(total.transitions.values()),
         "candidate_skipped_same_rules": total.skipped,
-        "policies": {name: {"spec": p.spec, "label": p.label}
+        "policies": {name: {"spec": p.spec, "label": p.label, "notes": p.notes}
                      for name, p in zip(("baseline", "candidate"), policies, strict=True)},
+        "rule_changes": rule_diff(cmp.books, cmp.dirs),
         "redefined_rules": sorted(cmp.changed_rules),
         "baseline": base, "candidate": cand, "deltas": deltas,
+        "effects": effects(total.effects, cmp.catalogue),
+        "examples": {k: [_example(d, names) for d in v]
+                     for k, v in sorted(total.examples.items())},
         "recorded": total.recorded.to_json(),
         "transitions": dict(sorted(total.transitions.items())),
         "rules_in_diffs": dict(sorted(total.rules.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "rule_titles": {k: names.get(k, "") for k in sorted(total.rules)},
         "first_bad_rows": [{"line": n, "error": m} for n, m in total.bad[:20]],
     }
+
+
+EFFECT_FIELDS = ("cases", "changed", "days_saved", "days_changed", "tolerance_baseline",
+                 "tolerance_candidate", "correction_baseline", "correction_candidate")
+
+
+def effects(counts: Counter, catalogue: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Per item (or set of items decided together) and per department: cases, cases
+    changed, committed working days saved (negative: lost), tolerance and corrections."""
+    items: dict[str, dict[str, Any]] = {}
+    for (key, name), n in counts.items():
+        row = items.setdefault(key, {"item": key, **dict.fromkeys(EFFECT_FIELDS, 0)})
+        row[name] += n
+    departments: dict[str, dict[str, Any]] = {}
+    for key, row in items.items():
+        codes = key.split("+")
+        row["name"] = "、".join(catalogue[c].name if c in catalogue else c for c in codes)
+        row["department"] = "+".join(sorted({catalogue[c].department for c in codes
+                                             if c in catalogue})) or "-"
+        dep = departments.setdefault(row["department"], {
+            "department": row["department"], **dict.fromkeys(EFFECT_FIELDS, 0)})
+        for name in EFFECT_FIELDS:
+            dep[name] += row[name]
+    return {"departments": sorted(departments.values(), key=_most_changed),
+            "items": sorted(items.values(), key=_most_changed)}
+
+
+def _most_changed(row: dict[str, Any]) -> tuple:
+    return -row["changed"], -abs(row["days_saved"]), row.get("item") or row["department"]
+
+
+def _example(d: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    rules = [{"rule": r, "title": names.get(r, ""), "how": how}
+             for how in ("added", "removed", "redefined") for r in d["rules"][how]]
+    return {"line": d["line"], "case_id": d["case_id"], "items": d["items"],
+            "changes": d["changes"], "rules": rules}
 
 
 def _pct(value: float | None, key: str) -> str:
@@ -108,52 +152,133 @@ def charts(s: dict[str, Any]) -> list[str]:
     return out
 
 
-def _table(head: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    return "\n".join(lines + ["| " + " | ".join(map(str, r)) + " |" for r in rows])
+HOW = {"added": "fires only under the candidate", "removed": "fired only under the baseline",
+       "redefined": "redefined by the candidate and fired"}
 
 
-def markdown(s: dict[str, Any]) -> str:
-    p = s["policies"]
-    trans = [[k, v] for k, v in s["transitions"].items()] or [["(none)", 0]]
-    rules = [[k, v] for k, v in list(s["rules_in_diffs"].items())[:30]] or [["(none)", 0]]
-    return "\n\n".join([
-        "# Replay report",
-        f"Baseline: {p['baseline']['label']}.  \nCandidate: {p['candidate']['label']}.",
-        f"{s['cases']:,} cases replayed ({s['rows']:,} rows, {s['bad_rows']:,} bad rows "
-        f"skipped, see bad_rows.jsonl); {s['changed']:,} decisions changed (diff.jsonl).",
-        "## KPIs", _table(["KPI", "recorded", "baseline", "candidate", "Δ"], kpi_rows(s)),
-        "*Recorded* is what the history says happened, for rows that carry it.",
-        "## How the KPIs are computed",
-        "\n".join(f"- **{name}**: {text}." for _, name, text in KPIS),
-        "## Outcome changes", _table(["baseline → candidate", "cases"], trans),
-        "## Rules behind the changes", _table(["ruleset/rule", "cases"], rules),
-        "## Outcome mix", _table(["outcome", "baseline", "candidate"], [
-            [o, s["baseline"]["outcomes"][o], s["candidate"]["outcomes"][o]] for o in OUTCOMES]),
-    ]) + "\n"
+def _change_text(changes: dict[str, Any]) -> str:
+    out = []
+    for name, value in changes.items():
+        if isinstance(value, dict):
+            moved = [f"+{m}" for m in value["added"]] + [f"−{m}" for m in value["removed"]]
+            out.append(f"{name} {' '.join(moved)}")
+        else:
+            out.append(f"{name} {value[0]} → {value[1]}")
+    return "; ".join(out)
 
 
-def html(s: dict[str, Any], md: str) -> str:
-    body = [f"<h1>Replay report</h1><p>{escape(md.split(chr(10) * 2)[1])}</p>",
-            f"<p>{escape(md.split(chr(10) * 2)[2])}</p>", "<h2>KPIs</h2><table><tr>" + "".join(
-                f"<th>{h}</th>" for h in ("KPI", "recorded", "baseline", "candidate", "Δ"))
-            + "</tr>" + "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
-                                for row in kpi_rows(s)) + "</table>",
-            "<h2>Charts</h2>", *(f"<figure>{svg}</figure>" for svg in charts(s)),
-            "<h2>How the KPIs are computed</h2><ul>" + "".join(
-                f"<li><b>{escape(n)}</b>: {escape(t)}.</li>" for _, n, t in KPIS) + "</ul>",
-            "<h2>Outcome changes</h2><ul>" + "".join(
-                f"<li>{escape(k)}: {v:,}</li>" for k, v in s["transitions"].items()) + "</ul>"]
-    style = ("body{font-family:sans-serif;max-width:760px;margin:2em auto;color:#222}"
-             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}")
-    return ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-            f"<title>Replay report</title><style>{style}</style></head><body>"
-            + "".join(body) + "</body></html>\n")
+def _files_rows(files: dict[str, Any]) -> list[list[str]]:
+    def shown(found: list[dict[str, str]]) -> str:
+        return ", ".join(f"{f['file']} ({f['version']})" for f in found)
+
+    return ([[c["ruleset"], "changed", shown(c["baseline"]), shown(c["candidate"])]
+             for c in files["changed"]]
+            + [[c["ruleset"], "added", "–", shown(c["candidate"])] for c in files["added"]]
+            + [[c["ruleset"], "removed", shown(c["baseline"]), "–"] for c in files["removed"]])
+
+
+def _effect_rows(rows: list[dict[str, Any]], first: list[str]) -> list[list[Any]]:
+    def days(r: dict[str, Any]) -> str:
+        n, cases = r["days_saved"], r["days_changed"]
+        if not n:
+            return "0"
+        each = f"{n / cases:+,.1f}".removesuffix(".0")
+        return f"{n:+,} ({'saved' if n > 0 else 'lost'}; {each} per case, {cases:,} cases)"
+
+    return [[*(r[k] for k in first), f"{r['cases']:,}", f"{r['changed']:,}", days(r),
+             f"{r['tolerance_baseline']:,} → {r['tolerance_candidate']:,}",
+             f"{r['correction_baseline']:,} → {r['correction_candidate']:,}"]
+            for r in rows if r["changed"] or r["days_saved"]]
+
+
+EFFECT_HEAD = ["cases", "changed", "committed working days saved (+) or lost (−), in all",
+               "容缺 (tolerance) baseline → candidate", "补正 (correction) baseline → candidate"]
+
+
+def _rule_changes(s: dict[str, Any]) -> list[Block]:
+    rc = s["rule_changes"]
+    notes = [f"{side}: {n}" for side in ("baseline", "candidate")
+             for n in s["policies"][side].get("notes", [])]
+    out: list[Block] = [("h2", "Rule changes")]
+    if notes:
+        out.append(("ul", notes))
+    out.append(("p", f"{len(rc['files']['changed'])} rule file(s) changed, "
+                     f"{len(rc['files']['added'])} added, {len(rc['files']['removed'])} "
+                     f"removed; {rc['files']['unchanged']} the same in both policies."))
+    if _files_rows(rc["files"]):
+        out.append(("table", ["ruleset", "", "baseline file (version)",
+                              "candidate file (version)"], _files_rows(rc["files"])))
+    rules = [[r["rule"], how, r["title"], r["reference"]]
+             for how in ("added", "removed", "redefined") for r in rc["rules"][how]]
+    if rules:
+        out.append(("table", ["rule", "", "title", "legal basis"], rules))
+    return out
+
+
+def _examples(s: dict[str, Any]) -> list[Block]:
+    out: list[Block] = [("h2", "Example cases per change")]
+    if not s["examples"]:
+        out.append(("p", "No decision changed."))
+    for transition, cases in s["examples"].items():
+        out.append(("h3", f"{transition} ({s['transitions'].get(transition, 0):,} cases)"))
+        out.append(("table", ["line", "case", "items", "what changed", "rules behind it"], [
+            [d["line"], d["case_id"], ", ".join(d["items"]), _change_text(d["changes"]),
+             "; ".join(f"{r['rule']} {r['title']} ({HOW[r['how']]})" for r in d["rules"])
+             or "–"] for d in cases]))
+    return out
+
+
+def blocks(s: dict[str, Any]) -> list[Block]:
+    """The report's content, the same in report.md and report.html."""
+    p, eff = s["policies"], s["effects"]
+    trans = [[k, f"{v:,}"] for k, v in s["transitions"].items()] or [["(none)", "0"]]
+    rules = [[k, s["rule_titles"].get(k, ""), f"{v:,}"]
+             for k, v in list(s["rules_in_diffs"].items())[:30]] or [["(none)", "", "0"]]
+    labels, base = _committed(s["baseline"]["committed"])
+    cand = _committed(s["candidate"]["committed"])[1]
+    mlabels, mbase = _materials(s["baseline"]["materials_per_case"])
+    mcand = _materials(s["candidate"]["materials_per_case"])[1]
+    return [
+        ("h1", "Replay report"),
+        ("p", f"Baseline: {p['baseline']['label']}. Candidate: {p['candidate']['label']}."),
+        ("p", f"{s['cases']:,} cases replayed ({s['rows']:,} rows, {s['bad_rows']:,} bad rows "
+              f"skipped, see bad_rows.jsonl); {s['changed']:,} decisions changed "
+              "(diff.jsonl)."),
+        *_rule_changes(s),
+        ("h2", "Effects by department"),
+        ("table", ["department", *EFFECT_HEAD],
+         _effect_rows(eff["departments"], ["department"]) or [["(none)", "", "", "", "", ""]]),
+        ("h2", "Effects by item"),
+        ("table", ["item", "name", "department", *EFFECT_HEAD],
+         _effect_rows(eff["items"], ["item", "name", "department"])
+         or [["(none)", "", "", "", "", "", "", ""]]),
+        ("p", "Working days are the committed limit of each changed case, baseline minus "
+              "candidate, summed; cases whose limits are in another unit count 0."),
+        ("h2", "KPIs"), ("table", ["KPI", "recorded", "baseline", "candidate", "Δ"],
+                         kpi_rows(s)),
+        ("p", "Recorded is what the history says happened, for rows that carry it."),
+        ("h2", "How the KPIs are computed"),
+        ("ul", [f"{name}: {text}." for _, name, text in KPIS]),
+        ("h2", "Outcome changes"), ("table", ["baseline → candidate", "cases"], trans),
+        *_examples(s),
+        ("h2", "Rules behind the changes"), ("table", ["ruleset/rule", "title", "cases"], rules),
+        ("h2", "Outcome mix"), ("table", ["outcome", "baseline", "candidate"], [
+            [o, f"{s['baseline']['outcomes'][o]:,}", f"{s['candidate']['outcomes'][o]:,}"]
+            for o in OUTCOMES]),
+        ("h2", "Committed limits"), ("table", ["working days", "baseline", "candidate"], [
+            [lab, f"{a:,}", f"{b:,}"] for lab, a, b in zip(labels, base, cand, strict=True)]),
+        ("h2", "Materials the applicant brings"), ("table", ["per case", "baseline",
+                                                             "candidate"], [
+            [lab, f"{a:,}", f"{b:,}"] for lab, a, b in zip(mlabels, mbase, mcand, strict=True)]),
+    ]
 
 
 def write_reports(outdir: Path, summary: dict[str, Any]) -> None:
     (outdir / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n", "utf-8")
-    md = markdown(summary)
-    (outdir / "report.md").write_text(md, "utf-8")
-    (outdir / "report.html").write_text(html(summary, md), "utf-8")
+    content = blocks(summary)
+    (outdir / "report.md").write_text(markdown(content), "utf-8")
+    svgs = charts(summary)
+    figures = {"Outcome mix": svgs[:1], "Committed limits": svgs[1:2],
+               "Materials the applicant brings": svgs[2:3], "KPIs": svgs[3:]}
+    (outdir / "report.html").write_text(html(content, "Replay report", figures), "utf-8")

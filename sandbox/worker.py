@@ -37,10 +37,12 @@ def read_state(jobdir: Path) -> dict[str, Any]:
         return {}
 
 
-def _die_with_parent() -> None:
-    """The server went away (however it died): stop, with the replay's own pool processes."""
-    parent = os.getppid()
+def _die_with_parent(parent: int) -> None:
+    """The server went away (however it died): stop, with the replay's own pool processes.
 
+    ``parent`` is the server's pid as it wrote it in the job: a server that died before
+    this process could ask for its parent is noticed too.
+    """
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(1)
@@ -96,7 +98,11 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m sandbox.worker JOBDIR", file=sys.stderr)
         return 2
-    _die_with_parent()
+    try:
+        parent = int(json.loads((Path(argv[0]) / JOB).read_text("utf-8"))["server"])
+    except (OSError, ValueError, KeyError, TypeError):
+        parent = os.getppid()  # a job written by hand: whoever started this process
+    _die_with_parent(parent)
     return run(Path(argv[0]))
 
 

@@ -69,7 +69,8 @@ class Plugin:
                 if self._store is None:
                     from plugins.credit.store import CreditStore
 
-                    store = CreditStore(db)
+                    store = CreditStore(db, private=bool(
+                        self.kernel.settings.get("private_store")))
                     store.create_tables()
                     self._store = store
         return self._store

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -39,6 +40,14 @@ PROFILE = select(
 ).where(_S.identifier == IDENTIFIER)
 
 
+# The days an applicant's profile may change on; it is the same from one to the next.
+CHANGES = (
+    select(_S.identifier, _S.rated_on),
+    select(_L.identifier, _L.listed_from, _L.listed_until, _L.repaired_on),
+    select(_C.identifier, _C.settled_on, _C.repaired_on).where(_C.status == "broken"),
+)
+
+
 @dataclass(frozen=True)
 class Profile:
     """What a case sees of its applicant on a given day; unknown means no record."""
@@ -66,39 +75,89 @@ class CreditStore:
     Profiles are cached per (applicant, day) for ``ttl`` seconds: this process's own
     writes drop the applicant's entries at once; another process's writes show within
     ``ttl``. ``ttl=0`` turns the cache off.
+
+    ``private``: no other process writes these tables (the sandbox's throw-away store), so
+    profiles are kept for good, per applicant and stretch of days between two record dates
+    (a rating, a listing's start, end or repair, a broken commitment's settlement or repair)
+    rather than per day: a year of one applicant's cases then costs a query or two.
     """
 
-    def __init__(self, engine: Engine, ttl: float = 30.0, size: int = 50_000):
+    def __init__(self, engine: Engine, ttl: float = 30.0, size: int = 50_000,
+                 private: bool = False):
         self.engine, self.ttl, self.size = engine, ttl, size
-        # applicant -> day -> (when looked up, profile): one applicant's days go at once
+        self.private = private
+        # applicant -> day (or, private, first day of its stretch) -> (when, profile):
+        # one applicant's entries go at once
         self._cache: dict[str, dict[date, tuple[float, Profile]]] = {}
         self._cached = 0
+        self._changes: dict[str, tuple[date, ...]] = {}
+        self._everyone: dict | None = None  # every applicant's change days, when they fit
 
     def forget(self, identifier: str | None = None) -> None:
         """Drop cached profiles of one applicant (or of all)."""
         if identifier is None:
             self._cache.clear()
             self._cached = 0
+            self._changes.clear()
+            self._everyone = None
         else:
             self._cached -= len(self._cache.pop(identifier, ()))
+            self._changes.clear()  # the next look-up reads them again
+            self._everyone = None
 
     def create_tables(self) -> None:
         SQLModel.metadata.create_all(self.engine, tables=TABLES)
 
     def profile(self, identifier: str, day: date) -> Profile:
         now = time.monotonic()
+        key = self._stretch(identifier, day) if self.private else day
         days = self._cache.get(identifier)
-        hit = days.get(day) if days else None
-        if hit is not None and now - hit[0] < self.ttl:
+        hit = days.get(key) if days else None
+        if hit is not None and (self.private or now - hit[0] < self.ttl):
             return hit[1]
-        if self._cached >= self.size:
-            self.forget()  # crude bound; a replay's working set is recent applicants
+        if self._cached >= self.size:  # crude bound; a replay's working set is recent applicants
+            self._cache.clear()
+            self._cached = 0
         found = self._query(identifier, day)
-        if self.ttl:
+        if self.ttl or self.private:
             days = self._cache.setdefault(identifier, {})
-            self._cached += day not in days
-            days[day] = (now, found)
+            self._cached += key not in days
+            days[key] = (now, found)
         return found
+
+    def _stretch(self, identifier: str, day: date) -> date:
+        """The first day of the stretch ``day`` lies in (date.min before the first change)."""
+        changes = self._changes.get(identifier)
+        if changes is None and not self._changes:  # first: everyone's, when they fit
+            self._everyone = self._change_days(None)
+            self._changes.update(self._everyone or {})
+            changes = self._changes.get(identifier)
+        if changes is None:
+            if self._everyone is None and len(self._changes) >= self.size:
+                self._changes.clear()  # the same crude bound as the profiles'
+            changes = () if self._everyone is not None else self._change_days(
+                identifier).get(identifier, ())
+            self._changes[identifier] = changes
+        i = bisect_right(changes, day)
+        return changes[i - 1] if i else date.min
+
+    def _change_days(self, identifier: str | None) -> dict[str, tuple[date, ...]] | None:
+        """One applicant's change days, or everyone's (None when there are too many)."""
+        with self.engine.connect() as conn:
+            if identifier is None and conn.execute(
+                    select(func.count()).select_from(CreditSubject.__table__)).scalar() > self.size:
+                return None
+            rated, listings, broken = (conn.execute(
+                q if identifier is None else q.where(q.selected_columns[0] == identifier)).all()
+                for q in CHANGES)
+        days: dict[str, set[date | None]] = {}
+        for who, *dates in (*rated, *broken):
+            days.setdefault(who, set()).update(dates)
+        for who, start, until, repaired in listings:  # listed through ``until``: off the next day
+            days.setdefault(who, set()).update(
+                (start, repaired, until + timedelta(days=1) if until else None))
+        return {who: tuple(sorted(d for d in found if d is not None))
+                for who, found in days.items()}
 
     def _query(self, identifier: str, day: date) -> Profile:
         row = self._profile_row(identifier, day)

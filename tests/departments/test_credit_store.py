@@ -112,3 +112,25 @@ def test_bad_records_name_file_line_and_field(tmp_path, snippet, line, words):
     with pytest.raises(SourceError) as err:
         records.parse(load(path))
     assert any(p.line == line and words in p.message for p in err.value.problems), err.value
+
+
+@pytest.mark.parametrize("size", [50_000, 5], ids=["everyone-read-at-once", "one-by-one"])
+def test_a_private_store_answers_every_day_as_the_query_does(db_url, size):
+    """Kept per stretch between record dates (the sandbox's store), a profile is still the
+    day's own: every day of four years, for each example subject and an unknown one."""
+    from datetime import timedelta
+
+    engine = make_engine(db_url)
+    plain = CreditStore(engine, ttl=0)
+    private = CreditStore(engine, private=True, size=size)
+    plain.create_tables()
+    records.load_file(plain, EXAMPLES / "credit_records.yaml")
+    who = [A, DISHONEST, BROKEN, REPAIRED, "510903198001010011", "91350100M000100Y43"]
+    for identifier in who:  # six subjects: more than 5 are read one by one
+        day = date(2018, 1, 1)
+        while day < date(2022, 1, 1):
+            assert private.profile(identifier, day) == plain.profile(identifier, day), (
+                identifier, day)
+            day += timedelta(days=1)
+    assert len(private._cache) < 20  # a few stretches each, not a profile per day
+    engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -15,6 +16,7 @@ import pytest
 import requests
 
 from kernel.cli import main
+from sandbox.worker import read_state
 
 REPLAYS = 5  # started one after another through the real API
 HEALTHY = 2.0  # seconds: /healthz answers within this all along
@@ -167,3 +169,28 @@ def test_a_worker_stops_when_its_server_dies(served):
     while _workers(job) and time.monotonic() < end:
         time.sleep(0.1)
     assert _workers(job) == []
+
+
+def test_a_worker_whose_server_died_before_it_started_stops_at_once(tmp_path):
+    """The server's pid comes in the job: a worker started just before its server died
+    does not take whoever adopted it for its server and replay on alone."""
+    history = tmp_path / "h.jsonl"
+    assert main(["sandbox", "generate", "--cases", "20000", "--no-outcomes", "--quiet",
+                 "--out", str(history)]) == 0
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    job = tmp_path / "job"
+    job.mkdir()
+    (job / "job.json").write_text(json.dumps({
+        "cases": str(history), "baseline": "as-in-force", "candidate": "as-in-force",
+        "out": str(job), "workers": 2, "on_error": "skip", "kernel": {},
+        "policy_roots": [], "server": gone.pid}), "utf-8")
+    worker = subprocess.Popen([sys.executable, "-m", "sandbox.worker", str(job)],
+                              start_new_session=True, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        worker.wait(15)
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL) if worker.poll() is None else None
+    assert worker.returncode == -signal.SIGKILL
+    assert read_state(job).get("status") in (None, "running")  # never done, never failed

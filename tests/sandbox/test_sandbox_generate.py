@@ -55,3 +55,23 @@ def test_material_completeness_varies_by_role(sbx_kernel):
     assert time(9) <= min(
         HistoricCase.model_validate(r).application.submitted_at.astimezone(HALL_TZ).time()
         for r in rows)
+
+
+def test_outcomes_decided_on_two_processes_are_the_same_bytes(kernel):
+    one = _text(kernel, cases=1200, seed=9, workers=1)
+    seen = []
+    two = io.StringIO()
+    write(kernel, two, cases=1200, seed=9, workers=2, progress=seen.append)
+    assert two.getvalue() == one
+    assert seen[-1] == 1200 and seen == sorted(seen) and len(seen) > 1
+
+
+def test_the_command_shows_progress_and_its_rate(tmp_path, capsys):
+    from kernel.cli import main
+
+    out = tmp_path / "h.jsonl"
+    assert main(["sandbox", "generate", "--cases", "700", "--no-outcomes",
+                 "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "700/700" in err and "700 cases written" in err and "/s)" in err
+    assert len(out.read_text("utf-8").splitlines()) == 700

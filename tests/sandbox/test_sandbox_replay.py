@@ -18,8 +18,8 @@ OUTPUTS = ("diff.jsonl", "bad_rows.jsonl", "summary.json", "report.md", "report.
 @pytest.fixture
 def run(tmp_path, sbx_args):
     def run(history, name, **kw):
-        kw = {"baseline": str(BASE), "candidate": str(DRAFT), "chunk": 16, "kernel": sbx_args,
-              **kw}
+        kw = {"baseline": str(BASE), "candidate": str(DRAFT), "partition_bytes": 4096,
+              "kernel": sbx_args, **kw}
         opts = ReplayOptions(cases=history, out=tmp_path / name, **kw)
         return replay(opts), opts.out
     return run
