@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,24 @@ class Hall:
         app = json.loads((EXAMPLES / example).read_text(encoding="utf-8")) | changes
         res = self.call("POST", "/v1/cases", json=app)
         assert res.status_code == 201, res.text
-        return res.json()["id"]
+        case_id = res.json()["id"]
+        self.delivered(case_id)
+        return case_id
+
+    def delivered(self, case_id: str, within: float = 30.0) -> None:
+        """Wait until every plugin has the case: the API answers at its commit and plugins
+        (the OA notice document, credit) hear of it afterwards, from the delivery worker."""
+        from sqlmodel import Session
+
+        from kernel.store.tables import Case
+
+        end = time.monotonic() + within
+        while time.monotonic() < end:
+            with Session(self.kernel.db) as s:
+                if s.get(Case, case_id).decision_delivered_at is not None:
+                    return
+            time.sleep(0.02)
+        raise AssertionError(f"case {case_id} not delivered to the plugins within {within} s")
 
     def complete(self, case_id: str, at: str) -> None:
         res = self.call("POST", f"/v1/cases/{case_id}/complete", json={"result": "granted",
