@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from kernel.models import Item
 from kernel.sharing import SharingDirectory
@@ -49,10 +49,7 @@ class ItemRegistry:
     def load(self, path: Path | str) -> None:
         """Add every item of a YAML catalogue file; errors name file:line."""
         source = load(path)
-        try:
-            spec = CatalogueFile.model_validate(source.data)
-        except ValidationError as exc:
-            raise SourceError(source.problems(exc)) from None
+        spec = source.validated(CatalogueFile)
         for i, item in enumerate(spec.items):
             line = source.line_of(("items", i))
             try:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from kernel.yamlsrc import Problem, SourceError, load
 
@@ -62,10 +62,7 @@ class SharingDirectory:
     def load(self, path: Path | str) -> None:
         """Add every entry of a YAML directory file; errors name file:line."""
         source = load(path)
-        try:
-            spec = SharingFile.model_validate(source.data)
-        except ValidationError as exc:
-            raise SourceError(source.problems(exc)) from None
+        spec = source.validated(SharingFile)
         for i, entry in enumerate(spec.entries):
             where = (str(source.path), source.line_of(("entries", i)))
             try:

@@ -14,11 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from calendars.service import SERVICE_FILE, Opening, ServiceCalendar
 from kernel.models import LEVELS, Application, Approver, Implementation, Item, Routing
-from kernel.yamlsrc import SourceError, load
+from kernel.yamlsrc import load
 
 FACTS = (
     ("window.level", "string", "level of the accepting window: city, county, township, village"),
@@ -36,11 +34,7 @@ FACTS = (
 
 def load_service_calendar(path: Path | str | None = None) -> ServiceCalendar:
     """The halls' service times from YAML (default: the shipped file); errors name file:line."""
-    source = load(path or SERVICE_FILE)
-    try:
-        return ServiceCalendar.model_validate(source.data)
-    except ValidationError as exc:
-        raise SourceError(source.problems(exc)) from None
+    return load(path or SERVICE_FILE).validated(ServiceCalendar)
 
 
 class ClosedWindow(ValueError):

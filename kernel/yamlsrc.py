@@ -94,6 +94,13 @@ class Source:
                 node = child
         return line
 
+    def validated(self, model: Any) -> Any:
+        """The document as ``model`` (a pydantic model class); a SourceError names file:line."""
+        try:
+            return model.model_validate(self.data)
+        except ValidationError as exc:
+            raise SourceError(self.problems(exc)) from None
+
     def problems(self, exc: ValidationError, prefix: tuple = ()) -> list[Problem]:
         """Turn a pydantic error into file:line problems, one per error."""
         out = []
